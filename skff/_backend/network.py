@@ -1,0 +1,343 @@
+"""The stack of Forward-Forward layers, its training step and its label scores."""
+
+import math
+
+import torch
+from torch import nn
+from torch.nn import functional as F
+
+from .layer import FFLayer
+from .negatives import hard_wrong_labels, random_wrong_labels
+from .overlay import make_overlay
+
+# Peak extra memory of one block of all-label scoring, in bytes.
+SCORING_MEMORY_BUDGET = 256 * 2**20
+# Rows scored together on the CPU. CPU BLAS sums in an order that depends on the
+# number of rows, so a row's score would change in its last bit with the batch it
+# arrives in; padding every block to the same height makes predictions
+# bit-identical whatever the batch (scikit-learn's subset-invariance check).
+CPU_SCORING_BLOCK = 64
+
+
+class LabelledFirstLayer:
+    """The first layer's activity for one batch, under any label.
+
+    The data part of the first layer's input is the same for every label, so it is
+    projected once; a label only adds one weight column (scaled by the overlay's
+    strength) and ``strength**2 * ||code||**2`` to the input's squared norm.
+    """
+
+    def __init__(self, layer, overlay, X):
+        features = overlay.features(X)
+        self.layer = layer
+        self.strength = overlay.strength(X)
+        self.feature_sq_norm = features.square().sum(dim=1)
+        self.projected = features @ layer.weight.T
+
+    def for_labels(self, labels_per_copy):
+        """Activities for ``labels_per_copy`` of shape ``(n_copies, n_rows)``.
+
+        Returns ``(n_copies * n_rows, n_units)``, copy after copy.
+        """
+        strength = self.strength.unsqueeze(-1)
+        projected = self.projected + strength * F.embedding(
+            labels_per_copy, self.layer.label_weight
+        )
+        sq_norm = self.feature_sq_norm + self.strength.square()
+        activity = self.layer.activate(projected, sq_norm)
+        return activity.reshape(-1, self.layer.n_units)
+
+    def for_all_labels(self):
+        """Activities of every row under every label, ``(n_rows * n_classes, n_units)``."""
+        strength = self.strength[:, None, None]
+        projected = self.projected.unsqueeze(1) + strength * self.layer.label_weight
+        sq_norm = (self.feature_sq_norm + self.strength.square()).unsqueeze(1)
+        return self.layer.activate(projected, sq_norm).reshape(-1, self.layer.n_units)
+
+    def neutral(self):
+        """Activities under the neutral label, ``1 / n_classes`` in every label slot."""
+        label_weight = self.layer.label_weight
+        n_classes = label_weight.shape[0]
+        projected = self.projected + self.strength.unsqueeze(-1) * label_weight.mean(0)
+        sq_norm = self.feature_sq_norm + self.strength.square() / n_classes
+        return self.layer.activate(projected, sq_norm)
+
+
+class FFNetwork:
+    """Forward-Forward layers, each with its own optimizer, plus an optional readout.
+
+    No gradient crosses layers: every layer's input is detached, so each layer's
+    loss reaches only its own weights, and autograd never computes a gradient with
+    respect to any layer's input.
+
+    Parameters
+    ----------
+    n_features, n_classes : int
+        Width of the data and number of labels.
+    hidden_layer_sizes : sequence of int
+        Width of each layer.
+    overlay : {"append", "replace"}
+        How the label enters the first layer (see :mod:`.overlay`).
+    label_scale : float
+        Strength of the label code.
+    goodness, threshold
+        Passed to every :class:`FFLayer`.
+    negatives : {"random", "hard"}
+        How wrong labels are drawn for the negative data.
+    softmax_readout : bool
+        Train a linear softmax head on the layers' neutral-label activities. Needed
+        by hard negatives and by softmax prediction.
+    optimizer : {"adam", "sgd"}
+    learning_rate : float
+    momentum : float
+        Momentum of SGD; unused by Adam.
+    seed : int
+        Seeds this network's own ``torch.Generator``; the global seed is untouched.
+    device, dtype
+        Where and in which precision the weights live.
+    """
+
+    def __init__(
+        self,
+        *,
+        n_features,
+        n_classes,
+        hidden_layer_sizes,
+        overlay,
+        label_scale,
+        goodness,
+        threshold,
+        negatives,
+        softmax_readout,
+        optimizer,
+        learning_rate,
+        momentum,
+        seed,
+        device,
+        dtype=torch.float32,
+    ):
+        self.config = dict(
+            n_features=n_features,
+            n_classes=n_classes,
+            hidden_layer_sizes=tuple(hidden_layer_sizes),
+            overlay=overlay,
+            label_scale=label_scale,
+            goodness=goodness,
+            threshold=threshold,
+            negatives=negatives,
+            softmax_readout=softmax_readout,
+            optimizer=optimizer,
+            learning_rate=learning_rate,
+            momentum=momentum,
+            seed=seed,
+        )
+        self.device = torch.device(device)
+        self.dtype = dtype
+        self.n_classes = n_classes
+        self.negatives = negatives
+        self.overlay = make_overlay(overlay, n_features, n_classes, label_scale)
+        self.generator = torch.Generator(device=self.device).manual_seed(seed)
+        init_generator = torch.Generator().manual_seed(seed)
+
+        widths = [self.overlay.n_inputs, *hidden_layer_sizes]
+        self.layers = nn.ModuleList(
+            FFLayer(
+                n_in,
+                n_out,
+                goodness=goodness,
+                threshold=threshold,
+                generator=init_generator,
+                device=self.device,
+                dtype=dtype,
+                n_labels=n_classes if index == 0 else 0,
+            )
+            for index, (n_in, n_out) in enumerate(zip(widths[:-1], widths[1:]))
+        )
+        self.readout = None
+        if softmax_readout:
+            self.readout = nn.Linear(sum(hidden_layer_sizes), n_classes, device=self.device, dtype=dtype)
+            nn.init.zeros_(self.readout.weight)
+            nn.init.zeros_(self.readout.bias)
+        self.optimizers = [
+            _make_optimizer(optimizer, module.parameters(), learning_rate, momentum)
+            for module in self._modules()
+        ]
+
+    # ------------------------------------------------------------------ training
+    def train_epoch(self, X, y, sample_weight, batch_size):
+        """One pass over ``(X, y)`` in shuffled minibatches.
+
+        Returns the mean loss of each layer (and of the readout, last, if any) as
+        a list of floats: the only host synchronisation of the epoch.
+        """
+        n_samples = X.shape[0]
+        order = torch.randperm(n_samples, generator=self.generator, device=self.device)
+        n_losses = len(self.optimizers)
+        loss_sums = torch.zeros(n_losses, dtype=torch.float64, device=self.device)
+        for start in range(0, n_samples, batch_size):
+            batch = order[start : start + batch_size]
+            losses = self._train_step(X[batch], y[batch], sample_weight[batch])
+            loss_sums += torch.stack(losses).detach().double() * batch.shape[0]
+        return (loss_sums / n_samples).tolist()
+
+    def _train_step(self, X, y, sample_weight):
+        first = LabelledFirstLayer(self.layers[0], self.overlay, X)
+        losses = []
+        if self.readout is not None:
+            logits = self.readout(self._neutral_features(first))
+            readout_loss = (F.cross_entropy(logits, y, reduction="none") * sample_weight).mean()
+        if self.negatives == "hard":
+            negative_labels = hard_wrong_labels(y, logits.detach(), self.generator)
+        else:
+            negative_labels = random_wrong_labels(y, self.n_classes, self.generator)
+
+        n_rows = X.shape[0]
+        activity = first.for_labels(torch.stack([y, negative_labels]))
+        for index, layer in enumerate(self.layers):
+            if index > 0:
+                activity = layer(inputs, sq_norm)
+            sum_squares = activity.square().sum(dim=1)
+            goodness = layer.goodness(sum_squares)
+            losses.append(layer.loss(goodness[:n_rows], goodness[n_rows:], sample_weight))
+            inputs, sq_norm = activity.detach(), sum_squares.detach()
+        if self.readout is not None:
+            losses.append(readout_loss)
+
+        for optimizer in self.optimizers:
+            optimizer.zero_grad(set_to_none=True)
+        torch.stack(losses).sum().backward()
+        for optimizer in self.optimizers:
+            optimizer.step()
+        return losses
+
+    # ---------------------------------------------------------------- prediction
+    @torch.no_grad()
+    def _neutral_features(self, first):
+        """The readout's input: every layer's neutral-label activity, at unit RMS.
+
+        Computed without autograd: the readout learns from these activities but
+        sends no gradient back into the layers.
+        """
+        activity = first.neutral()
+        normalised = []
+        for index, layer in enumerate(self.layers):
+            if index > 0:
+                activity = layer(activity)
+            normalised.append(_unit_rms(activity))
+        return torch.cat(normalised, dim=1)
+
+    def _score_in_blocks(self, X, score_block, n_copies):
+        """Apply ``score_block`` to blocks of rows and stack the results.
+
+        A block's ``n_copies`` overlaid copies fit in :data:`SCORING_MEMORY_BUDGET`
+        (activity, its square and the next projection coexist). On the CPU every
+        block is padded to the same height (see :data:`CPU_SCORING_BLOCK`).
+        """
+        widest = max(layer.n_units for layer in self.layers)
+        bytes_per_row = 3 * n_copies * widest * torch.finfo(self.dtype).bits // 8
+        block = max(1, SCORING_MEMORY_BUDGET // bytes_per_row)
+        n_rows = X.shape[0]
+        if self.device.type == "cpu":
+            block = min(block, CPU_SCORING_BLOCK)
+            X = torch.cat([X, X.new_zeros(((-n_rows) % block, X.shape[1]))])
+        scores = [score_block(rows) for rows in torch.split(X, block)]
+        return torch.cat(scores)[:n_rows] if scores else X.new_zeros((0, self.n_classes))
+
+    @torch.inference_mode()
+    def goodness_scores(self, X):
+        """Goodness summed over layers for every row and label, ``(n_rows, n_classes)``."""
+        return self._score_in_blocks(X, self._goodness_chunk, self.n_classes)
+
+    def _goodness_chunk(self, X):
+        activity = LabelledFirstLayer(self.layers[0], self.overlay, X).for_all_labels()
+        total = torch.zeros(activity.shape[0], dtype=activity.dtype, device=activity.device)
+        for index, layer in enumerate(self.layers):
+            if index > 0:
+                activity = layer(activity, sum_squares)
+            sum_squares = activity.square().sum(dim=1)
+            total += layer.goodness(sum_squares)
+        return total.reshape(X.shape[0], self.n_classes)
+
+    @torch.inference_mode()
+    def readout_logits(self, X):
+        """Softmax readout logits from one neutral-label pass, ``(n_rows, n_classes)``."""
+        def logits(rows):
+            first = LabelledFirstLayer(self.layers[0], self.overlay, rows)
+            return self.readout(self._neutral_features(first))
+
+        return self._score_in_blocks(X, logits, 1)
+
+    # ------------------------------------------------------------- persistence
+    def _modules(self):
+        return [*self.layers] + ([self.readout] if self.readout is not None else [])
+
+    def weights(self):
+        """A copy of every weight, to :meth:`restore` later (e.g. the best epoch)."""
+        return [
+            {name: value.detach().clone() for name, value in module.state_dict().items()}
+            for module in self._modules()
+        ]
+
+    def restore(self, weights):
+        for module, module_weights in zip(self._modules(), weights):
+            module.load_state_dict(module_weights)
+
+    def parameters_are_finite(self):
+        return all(
+            bool(torch.isfinite(parameter).all())
+            for module in self._modules()
+            for parameter in module.parameters()
+        )
+
+    def to(self, device):
+        """Move weights, optimizer state and generator to ``device``."""
+        state = self.__getstate__()
+        state["device"] = str(device)
+        self.__setstate__(state)
+        return self
+
+    def __getstate__(self):
+        # Only plain CPU tensors leave the process, so a model trained on a GPU
+        # loads on a machine without one.
+        return {
+            "config": self.config,
+            "device": str(self.device),
+            "dtype": self.dtype,
+            "layers": _cpu(self.layers.state_dict()),
+            "readout": None if self.readout is None else _cpu(self.readout.state_dict()),
+            "optimizers": [_cpu(opt.state_dict()) for opt in self.optimizers],
+            "generator": self.generator.get_state(),
+        }
+
+    def __setstate__(self, state):
+        device = state["device"]
+        if torch.device(device).type == "cuda" and not torch.cuda.is_available():
+            device = "cpu"
+        self.__init__(**state["config"], device=device, dtype=state["dtype"])
+        self.layers.load_state_dict(state["layers"])
+        if self.readout is not None:
+            self.readout.load_state_dict(state["readout"])
+        for optimizer, optimizer_state in zip(self.optimizers, state["optimizers"]):
+            optimizer.load_state_dict(optimizer_state)
+        if torch.device(state["device"]).type == self.device.type:
+            self.generator.set_state(state["generator"])
+
+
+def _unit_rms(activity):
+    return activity * math.sqrt(activity.shape[1]) / (activity.norm(dim=1, keepdim=True) + 1e-4)
+
+
+def _make_optimizer(name, parameters, learning_rate, momentum):
+    if name == "adam":
+        return torch.optim.Adam(parameters, lr=learning_rate, fused=True)
+    return torch.optim.SGD(parameters, lr=learning_rate, momentum=momentum, fused=True)
+
+
+def _cpu(tree):
+    if isinstance(tree, torch.Tensor):
+        return tree.detach().cpu()
+    if isinstance(tree, dict):
+        return {key: _cpu(value) for key, value in tree.items()}
+    if isinstance(tree, list):
+        return [_cpu(value) for value in tree]
+    return tree

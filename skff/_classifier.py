@@ -1,0 +1,625 @@
+"""ForwardForwardClassifier: the scikit-learn facade over :mod:`skff._backend`."""
+
+import time
+import warnings
+from numbers import Integral, Real
+
+import numpy as np
+import torch
+from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.model_selection import train_test_split
+from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.extmath import softmax
+from sklearn.utils.multiclass import (
+    _check_partial_fit_first_call,
+    check_classification_targets,
+    unique_labels,
+)
+from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
+
+from ._backend import FFNetwork
+
+
+class ForwardForwardClassifier(ClassifierMixin, BaseEstimator):
+    """Classifier trained by Hinton's Forward-Forward algorithm.
+
+    Every layer learns on its own: it is shown each training sample twice, once
+    with its true label overlaid on the input (positive data) and once with a wrong
+    label (negative data), and it learns to make its *goodness* (the mean or sum of
+    its squared activities) high for positive and low for negative data. No
+    gradient crosses layers, so there is no backward pass through the network.
+    A sample is classified by the label under which the network is most excited,
+    or by a linear softmax readout of its activity under a neutral label.
+
+    Parameters
+    ----------
+    hidden_layer_sizes : array-like of int, default=(500, 500)
+        Width of each Forward-Forward layer. The Keras example uses (500, 500),
+        Hinton (2022) four layers of 2000.
+
+    threshold : float, default=2.0
+        Goodness above which a sample counts as positive. With
+        ``goodness="mean_squares"`` it does not depend on the layer width; with
+        ``"sum_squares"`` scale it with the width.
+
+    goodness : {"mean_squares", "sum_squares"}, default="mean_squares"
+        Goodness of a layer's activity vector: the mean of its squares (Keras
+        example) or their sum (Hinton 2022).
+
+    learning_rate_init : float, default=0.003
+        Learning rate of every layer's optimizer and of the readout.
+
+    optimizer : {"adam", "sgd"}, default="adam"
+        Optimizer of each layer; each layer has its own instance.
+
+    momentum : float, default=0.9
+        Momentum of ``optimizer="sgd"``; ignored by Adam.
+
+    batch_size : int or "auto", default="auto"
+        Rows per minibatch; ``"auto"`` is ``min(128, n_samples)``. A value at
+        least ``n_samples`` trains full batch, one step per epoch.
+
+    max_iter : int, default=60
+        Epochs of :meth:`fit` (passes over the training data). Training stops
+        earlier when the loss (or, with ``early_stopping``, the validation score)
+        stops improving by ``tol`` for ``n_iter_no_change`` epochs.
+
+    label_overlay : {"append", "replace"}, default="append"
+        How a candidate label enters the first layer. ``"append"`` adds a one-hot
+        block of ``n_classes`` inputs after the features and works for any data.
+        ``"replace"`` writes the one-hot code over the first ``n_classes``
+        features, at the row's largest absolute value: the MNIST trick of the
+        Keras example, for data whose first features are always blank.
+
+    label_scale : float, default=0.1
+        Strength of the one-hot label code. With ``"append"`` the code's value is
+        ``label_scale`` times the length of the row's features, so
+        ``label_scale**2`` is the label's share of the input's energy (1% by
+        default, about what the label has in Hinton's MNIST setup) whatever the
+        number and scale of the features. With ``"replace"`` it multiplies the
+        row's largest absolute value.
+
+    negatives : {"random", "hard"}, default="random"
+        How the wrong label of each negative sample is drawn. ``"random"``:
+        uniformly among the wrong labels. ``"hard"``: in proportion to the softmax
+        readout's current belief in each wrong label (Hinton 2022), which trains
+        the readout as well.
+
+    prediction : {"goodness", "softmax"}, default="goodness"
+        ``"goodness"`` scores every candidate label by the goodness summed over
+        layers (one pass per label, chunked over rows). ``"softmax"`` reads the
+        label from one pass under a neutral label, through a linear softmax
+        readout trained on the layers' activities (no gradient reaches the layers).
+
+    early_stopping : bool, default=False
+        Hold out ``validation_fraction`` of the training data (stratified) and stop
+        when its accuracy stops improving; the weights of the best epoch are kept.
+        Ignored by :meth:`partial_fit`.
+
+    validation_fraction : float, default=0.1
+        Share of the training data held out for early stopping.
+
+    n_iter_no_change : int, default=10
+        Epochs without an improvement of at least ``tol`` before training stops.
+
+    tol : float, default=1e-4
+        Smallest improvement of the loss (or validation score) that counts.
+
+    warm_start : bool, default=False
+        Continue from the previous fit's weights and optimizer state instead of
+        starting afresh.
+
+    random_state : int, RandomState instance or None, default=None
+        Seeds the initial weights, the shuffling, the negative labels and the
+        validation split, through generators of this estimator's own: the global
+        NumPy and torch seeds are neither used nor changed. Pass an int for
+        reproducible fits (bit-identical on CPU).
+
+    device : {"cpu", "cuda", "auto"} or str, default="cpu"
+        Where the network trains. ``"auto"`` picks CUDA when it is available. Any
+        device string torch accepts (``"cuda:1"``) works too. A fitted model
+        pickles with its weights on the CPU and loads on machines without CUDA.
+
+    verbose : int, default=0
+        Print one line per epoch when positive.
+
+    Attributes
+    ----------
+    classes_ : ndarray of shape (n_classes,)
+        Class labels, in the order of the columns of :meth:`predict_proba`.
+
+    n_features_in_ : int
+        Number of features seen during fit.
+
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Names of the features seen during fit, when ``X`` has string column names.
+
+    n_layers_ : int
+        Number of Forward-Forward layers.
+
+    n_iter_ : int
+        Epochs trained so far.
+
+    t_ : int
+        Training samples seen so far (``n_iter_`` times the rows per epoch).
+
+    loss_curve_ : list of float
+        Loss of each epoch, averaged over the layers.
+
+    layer_loss_curves_ : list of list of float
+        ``layer_loss_curves_[i][e]`` is layer ``i``'s mean loss in epoch ``e``.
+
+    readout_loss_curve_ : list of float or None
+        Cross-entropy of the softmax readout per epoch, when one is trained.
+
+    best_loss_ : float or None
+        Lowest epoch loss seen; ``None`` with early stopping.
+
+    validation_scores_ : list of float or None
+        Accuracy on the held-out data after each epoch, with early stopping.
+
+    best_validation_score_ : float or None
+        Best of ``validation_scores_``, with early stopping.
+
+    network_ : skff._backend.FFNetwork
+        The trained torch network.
+
+    See Also
+    --------
+    sklearn.neural_network.MLPClassifier : The same kind of network trained by
+        backpropagation.
+
+    References
+    ----------
+    Hinton, G. (2022). The Forward-Forward Algorithm: Some Preliminary
+    Investigations. arXiv:2212.13345.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_digits
+    >>> from sklearn.model_selection import train_test_split
+    >>> from skff import ForwardForwardClassifier
+    >>> X, y = load_digits(return_X_y=True)
+    >>> X_train, X_test, y_train, y_test = train_test_split(X, y, random_state=0)
+    >>> clf = ForwardForwardClassifier(max_iter=20, random_state=0)
+    >>> clf.fit(X_train, y_train).score(X_test, y_test) > 0.9
+    True
+    """
+
+    _parameter_constraints: dict = {
+        "hidden_layer_sizes": ["array-like", Interval(Integral, 1, None, closed="left")],
+        "threshold": [Interval(Real, 0, None, closed="neither")],
+        "goodness": [StrOptions({"mean_squares", "sum_squares"})],
+        "learning_rate_init": [Interval(Real, 0, None, closed="neither")],
+        "optimizer": [StrOptions({"adam", "sgd"})],
+        "momentum": [Interval(Real, 0, 1, closed="both")],
+        "batch_size": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
+        "max_iter": [Interval(Integral, 1, None, closed="left")],
+        "label_overlay": [StrOptions({"append", "replace"})],
+        "label_scale": [Interval(Real, 0, None, closed="neither")],
+        "negatives": [StrOptions({"random", "hard"})],
+        "prediction": [StrOptions({"goodness", "softmax"})],
+        "early_stopping": ["boolean"],
+        "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
+        "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
+        "tol": [Interval(Real, 0, None, closed="left")],
+        "warm_start": ["boolean"],
+        "random_state": ["random_state"],
+        "device": [str],
+        "verbose": ["verbose"],
+    }
+
+    def __init__(
+        self,
+        hidden_layer_sizes=(500, 500),
+        *,
+        threshold=2.0,
+        goodness="mean_squares",
+        learning_rate_init=0.003,
+        optimizer="adam",
+        momentum=0.9,
+        batch_size="auto",
+        max_iter=60,
+        label_overlay="append",
+        label_scale=0.1,
+        negatives="random",
+        prediction="goodness",
+        early_stopping=False,
+        validation_fraction=0.1,
+        n_iter_no_change=10,
+        tol=1e-4,
+        warm_start=False,
+        random_state=None,
+        device="cpu",
+        verbose=0,
+    ):
+        self.hidden_layer_sizes = hidden_layer_sizes
+        self.threshold = threshold
+        self.goodness = goodness
+        self.learning_rate_init = learning_rate_init
+        self.optimizer = optimizer
+        self.momentum = momentum
+        self.batch_size = batch_size
+        self.max_iter = max_iter
+        self.label_overlay = label_overlay
+        self.label_scale = label_scale
+        self.negatives = negatives
+        self.prediction = prediction
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.n_iter_no_change = n_iter_no_change
+        self.tol = tol
+        self.warm_start = warm_start
+        self.random_state = random_state
+        self.device = device
+        self.verbose = verbose
+
+    # ------------------------------------------------------------------ fitting
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y, sample_weight=None):
+        """Train the network on ``(X, y)`` for up to ``max_iter`` epochs.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Training data; any numeric matrix.
+        y : array-like of shape (n_samples,)
+            Class labels of any type (ints, strings, ...).
+        sample_weight : array-like of shape (n_samples,), default=None
+            Weight of each sample in every layer's loss; ``None`` weighs all
+            equally. Only relative weights matter.
+
+        Returns
+        -------
+        self : ForwardForwardClassifier
+            The fitted estimator.
+        """
+        return self._fit(X, y, sample_weight, incremental=False)
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def partial_fit(self, X, y, classes=None, sample_weight=None):
+        """Train for one epoch over ``(X, y)``, continuing from the current weights.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Training data.
+        y : array-like of shape (n_samples,)
+            Class labels, all of them among ``classes``.
+        classes : array-like of shape (n_classes,), default=None
+            Every label the model will ever see. Required on the first call,
+            ignored (but checked) afterwards.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Weight of each sample.
+
+        Returns
+        -------
+        self : ForwardForwardClassifier
+            The updated estimator.
+        """
+        first_call = _check_partial_fit_first_call(self, classes) or not hasattr(
+            self, "network_"
+        )
+        if first_call and len(self.classes_) < 2:
+            labels = self.classes_
+            del self.classes_
+            raise ValueError(
+                f"{type(self).__name__} needs at least 2 classes, but `classes` "
+                f"holds only {len(labels)}: {labels.tolist()}."
+            )
+        return self._fit(X, y, sample_weight, incremental=True, first_call=first_call)
+
+    def _fit(self, X, y, sample_weight, *, incremental, first_call=None):
+        if first_call is None:
+            first_call = not (self.warm_start and hasattr(self, "network_"))
+        X, y = validate_data(
+            self, X, y, reset=first_call, dtype=np.float32, order="C"
+        )
+        check_classification_targets(y)
+        sample_weight = _check_sample_weight(
+            sample_weight, X, dtype=np.float32, ensure_non_negative=True
+        )
+        if not incremental:
+            self._set_classes(y, first_call)
+            _check_weighted_classes(y, sample_weight)
+        encoded = self._encode(y)
+
+        device = _resolve_device(self.device)
+        if first_call:
+            self._initialise(X.shape[1], device)
+        elif self.network_.device != device:
+            self.network_.to(device)
+
+        X_val = y_val = None
+        if self.early_stopping and not incremental:
+            X, X_val, encoded, y_val, sample_weight, _ = train_test_split(
+                X, encoded, sample_weight,
+                test_size=self.validation_fraction,
+                stratify=encoded,
+                random_state=self._random_state.randint(np.iinfo(np.int32).max),
+            )
+            if X_val.shape[0] < 2:
+                raise ValueError(
+                    "The validation set is too small. Increase 'validation_fraction' "
+                    "or the size of your dataset."
+                )
+        self._run_epochs(X, encoded, sample_weight, X_val, y_val, incremental, device)
+        return self
+
+    def _set_classes(self, y, first_call):
+        labels = unique_labels(y)
+        if first_call:
+            if len(labels) < 2:
+                raise ValueError(
+                    f"{type(self).__name__} needs samples of at least 2 classes in "
+                    f"the data, but the data contains only one class: {labels[0]!r}."
+                )
+            self.classes_ = labels
+        elif not np.isin(labels, self.classes_).all():
+            raise ValueError(
+                "warm_start can only be used where `y` has the same classes as in the "
+                f"previous call to fit. Previously got {self.classes_}, `y` has {labels}."
+            )
+
+    def _encode(self, y):
+        unknown = np.setdiff1d(unique_labels(y), self.classes_)
+        if unknown.size:
+            raise ValueError(
+                f"y contains labels {unknown.tolist()} that are not in classes_ "
+                f"{self.classes_.tolist()}. Pass every label in `classes` on the first "
+                "call to partial_fit."
+            )
+        return np.searchsorted(self.classes_, y)
+
+    def _initialise(self, n_features, device):
+        hidden_layer_sizes = np.atleast_1d(self.hidden_layer_sizes).tolist()
+        if not hidden_layer_sizes or not all(
+            isinstance(size, Integral) and size >= 1 for size in hidden_layer_sizes
+        ):
+            raise ValueError(
+                "hidden_layer_sizes must hold positive integers, got "
+                f"{self.hidden_layer_sizes!r}."
+            )
+        self._random_state = check_random_state(self.random_state)
+        self.network_ = FFNetwork(
+            n_features=n_features,
+            n_classes=len(self.classes_),
+            hidden_layer_sizes=hidden_layer_sizes,
+            overlay=self.label_overlay,
+            label_scale=self.label_scale,
+            goodness=self.goodness,
+            threshold=self.threshold,
+            negatives=self.negatives,
+            softmax_readout=self.negatives == "hard" or self.prediction == "softmax",
+            optimizer=self.optimizer,
+            learning_rate=self.learning_rate_init,
+            momentum=self.momentum,
+            seed=self._random_state.randint(np.iinfo(np.int32).max),
+            device=device,
+        )
+        self.n_layers_ = len(hidden_layer_sizes)
+        self.n_iter_ = 0
+        self.t_ = 0
+        self.loss_curve_ = []
+        self.layer_loss_curves_ = [[] for _ in hidden_layer_sizes]
+        self.readout_loss_curve_ = [] if self.network_.readout is not None else None
+        self.best_loss_ = np.inf
+        self.validation_scores_ = None
+        self.best_validation_score_ = None
+        self._no_improvement_count = 0
+
+    def _run_epochs(self, X, y, sample_weight, X_val, y_val, incremental, device):
+        network = self.network_
+        X_t = _to_tensor(X, device)
+        y_t = _to_tensor(y, device)
+        mean_weight = sample_weight.mean()
+        # Only relative weights matter: a batch's loss is the mean of weight x loss.
+        w_t = _to_tensor(sample_weight / (mean_weight if mean_weight > 0 else 1.0), device)
+        batch_size = min(128 if self.batch_size == "auto" else self.batch_size, X.shape[0])
+        early_stopping = X_val is not None
+        if early_stopping:
+            self.validation_scores_ = []
+            self.best_validation_score_ = -np.inf
+            self.best_loss_ = None
+            best_weights = network.weights()
+        elif self.best_loss_ is None:
+            self.best_loss_ = np.inf
+        self._no_improvement_count = 0
+
+        converged = False
+        for _ in range(1 if incremental else self.max_iter):
+            started = time.perf_counter()
+            losses = network.train_epoch(X_t, y_t, w_t, batch_size)
+            self._record_epoch(losses, X.shape[0])
+            if early_stopping:
+                score = float(np.mean(self._predict_encoded(X_val) == y_val))
+                self.validation_scores_.append(score)
+                if score > self.best_validation_score_:
+                    best_weights = network.weights()
+                improved = score >= self.best_validation_score_ + self.tol
+                self.best_validation_score_ = max(self.best_validation_score_, score)
+            else:
+                improved = self.loss_curve_[-1] <= self.best_loss_ - self.tol
+                self.best_loss_ = min(self.best_loss_, self.loss_curve_[-1])
+            self._no_improvement_count = 0 if improved else self._no_improvement_count + 1
+            if self.verbose:
+                self._print_epoch(time.perf_counter() - started)
+            if self._no_improvement_count > self.n_iter_no_change:
+                converged = True
+                if self.verbose:
+                    criterion = "Validation score" if early_stopping else "Training loss"
+                    print(
+                        f"{criterion} did not improve more than tol={self.tol} for "
+                        f"{self.n_iter_no_change} consecutive epochs. Stopping."
+                    )
+                break
+        if early_stopping:
+            network.restore(best_weights)
+        if not (incremental or converged):
+            warnings.warn(
+                f"Forward-Forward training: maximum iterations ({self.max_iter}) reached "
+                "and the optimization hasn't converged yet.",
+                ConvergenceWarning,
+            )
+
+    def _record_epoch(self, losses, n_samples):
+        layer_losses = losses[: self.n_layers_]
+        if not (np.all(np.isfinite(losses)) and self.network_.parameters_are_finite()):
+            for attribute in ("network_", "classes_", "n_features_in_", "feature_names_in_"):
+                if hasattr(self, attribute):
+                    delattr(self, attribute)
+            raise ValueError(
+                f"Forward-Forward training diverged in epoch {self.n_iter_ + 1}: the loss "
+                "or the weights became NaN or infinite. Lower learning_rate_init "
+                f"(now {self.learning_rate_init}) or scale the features (e.g. with "
+                "StandardScaler). The model was left unfitted."
+            )
+        self.n_iter_ += 1
+        self.t_ += n_samples
+        for curve, loss in zip(self.layer_loss_curves_, layer_losses):
+            curve.append(loss)
+        self.loss_curve_.append(float(np.mean(layer_losses)))
+        if self.readout_loss_curve_ is not None:
+            self.readout_loss_curve_.append(losses[-1])
+
+    def _print_epoch(self, seconds):
+        layers = ", ".join(f"{curve[-1]:.4f}" for curve in self.layer_loss_curves_)
+        line = f"Epoch {self.n_iter_}: loss {self.loss_curve_[-1]:.4f} (layers {layers})"
+        if self.readout_loss_curve_ is not None:
+            line += f", readout {self.readout_loss_curve_[-1]:.4f}"
+        if self.validation_scores_:
+            line += f", validation score {self.validation_scores_[-1]:.4f}"
+        print(f"{line}, {seconds:.2f} s")
+
+    # --------------------------------------------------------------- prediction
+    def _scores(self, X):
+        """Per-class scores as a float64 array ``(n_samples, n_classes)``."""
+        network = self.network_
+        X_t = _to_tensor(X, network.device)
+        if self.prediction == "softmax":
+            if network.readout is None:
+                raise ValueError(
+                    "prediction='softmax' needs the softmax readout, which is trained "
+                    "only when prediction='softmax' or negatives='hard' at fit time. "
+                    "Refit the model."
+                )
+            scores = network.readout_logits(X_t)
+        else:
+            scores = network.goodness_scores(X_t)
+        return scores.cpu().numpy().astype(np.float64)
+
+    def _validated_scores(self, X):
+        check_is_fitted(self)
+        X = validate_data(self, X, reset=False, dtype=np.float32, order="C")
+        return self._scores(X)
+
+    def _predict_encoded(self, X):
+        return self._scores(X).argmax(axis=1)
+
+    def decision_function(self, X):
+        """Per-class scores: summed goodness or readout logits, by ``prediction``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Samples to score.
+
+        Returns
+        -------
+        scores : ndarray of shape (n_samples, n_classes) or (n_samples,)
+            Score of each class, in ``classes_`` order; for two classes, the score
+            of ``classes_[1]`` minus that of ``classes_[0]``.
+        """
+        scores = self._validated_scores(X)
+        if scores.shape[1] == 2:
+            return scores[:, 1] - scores[:, 0]
+        return scores
+
+    def predict(self, X):
+        """Predict the class of each sample: the label with the highest score.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Samples to classify.
+
+        Returns
+        -------
+        y_pred : ndarray of shape (n_samples,)
+            Predicted labels, of the same type as the training labels.
+        """
+        scores = self._validated_scores(X)
+        return self.classes_[scores.argmax(axis=1)]
+
+    def predict_proba(self, X):
+        """Class probabilities: the softmax of :meth:`decision_function`'s scores.
+
+        With goodness prediction, ``sigmoid(goodness - threshold)`` is each layer's
+        probability that the sample is positive data, so the softmax of the summed
+        goodness treats the label as the one that makes the sample positive.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Samples to classify.
+
+        Returns
+        -------
+        proba : ndarray of shape (n_samples, n_classes)
+            Rows sum to one; columns follow ``classes_``.
+        """
+        return softmax(self._validated_scores(X))
+
+    def predict_log_proba(self, X):
+        """Logarithm of :meth:`predict_proba`, computed stably.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Samples to classify.
+
+        Returns
+        -------
+        log_proba : ndarray of shape (n_samples, n_classes)
+            Log-probabilities; columns follow ``classes_``.
+        """
+        scores = self._validated_scores(X)
+        shifted = scores - scores.max(axis=1, keepdims=True)
+        return shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.classifier_tags.multi_label = False
+        return tags
+
+
+def _check_weighted_classes(y, sample_weight):
+    weighted = unique_labels(y[sample_weight > 0]) if np.any(sample_weight > 0) else []
+    if len(weighted) < 2:
+        raise ValueError(
+            "Forward-Forward needs samples of at least 2 classes with a positive "
+            f"sample_weight, but only {len(weighted)} class has one."
+        )
+
+
+def _to_tensor(array, device):
+    # torch shares memory with writeable arrays and never writes to them; a read-only
+    # array (e.g. a memmap) is copied, since torch cannot share it safely.
+    return torch.as_tensor(np.require(array, requirements=["C", "W"]), device=device)
+
+
+def _resolve_device(device):
+    if device == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    try:
+        resolved = torch.device(device)
+    except RuntimeError as error:
+        raise ValueError(f"device={device!r} is not a device torch knows: {error}") from None
+    if resolved.type == "cuda" and not torch.cuda.is_available():
+        raise ValueError(
+            f"device={device!r} was requested but CUDA is not available on this "
+            "machine. Use device='cpu', or device='auto' to fall back to the CPU."
+        )
+    return resolved

@@ -1,0 +1,29 @@
+"""scikit-learn's own estimator checks, with only the exceptions it grants SGD."""
+
+from sklearn.utils.estimator_checks import check_param_validation, parametrize_with_checks
+
+from skff import ForwardForwardClassifier
+
+# The same exceptions scikit-learn grants its own minibatch SGD estimators
+# (SGDClassifier, Perceptron): see sklearn/utils/_test_common/instance_generator.py.
+SGD_EXCEPTIONS = {
+    "check_sample_weight_equivalence_on_dense_data": (
+        "sample_weight is not equivalent to removing/repeating samples: minibatch "
+        "training sees a different sequence of batches."
+    ),
+}
+
+
+def expected_failed_checks(estimator):
+    return SGD_EXCEPTIONS
+
+
+@parametrize_with_checks(
+    [ForwardForwardClassifier()], expected_failed_checks=expected_failed_checks
+)
+def test_sklearn_compatible_estimator(estimator, check):
+    check(estimator)
+
+
+def test_parameters_are_validated():
+    check_param_validation("ForwardForwardClassifier", ForwardForwardClassifier())
