@@ -17,7 +17,11 @@ from sklearn.utils.multiclass import (
     check_classification_targets,
     unique_labels,
 )
-from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
+from sklearn.utils.validation import (
+    _check_sample_weight,
+    check_is_fitted,
+    validate_data,
+)
 
 from ._backend import FFNetwork
 
@@ -189,13 +193,19 @@ class ForwardForwardClassifier(ClassifierMixin, BaseEstimator):
     """
 
     _parameter_constraints: dict = {
-        "hidden_layer_sizes": ["array-like", Interval(Integral, 1, None, closed="left")],
+        "hidden_layer_sizes": [
+            "array-like",
+            Interval(Integral, 1, None, closed="left"),
+        ],
         "threshold": [Interval(Real, 0, None, closed="neither")],
         "goodness": [StrOptions({"mean_squares", "sum_squares"})],
         "learning_rate_init": [Interval(Real, 0, None, closed="neither")],
         "optimizer": [StrOptions({"adam", "sgd"})],
         "momentum": [Interval(Real, 0, 1, closed="both")],
-        "batch_size": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
+        "batch_size": [
+            StrOptions({"auto"}),
+            Interval(Integral, 1, None, closed="left"),
+        ],
         "max_iter": [Interval(Integral, 1, None, closed="left")],
         "label_overlay": [StrOptions({"append", "replace"})],
         "label_scale": [Interval(Real, 0, None, closed="neither")],
@@ -314,9 +324,7 @@ class ForwardForwardClassifier(ClassifierMixin, BaseEstimator):
     def _fit(self, X, y, sample_weight, *, incremental, first_call=None):
         if first_call is None:
             first_call = not (self.warm_start and hasattr(self, "network_"))
-        X, y = validate_data(
-            self, X, y, reset=first_call, dtype=np.float32, order="C"
-        )
+        X, y = validate_data(self, X, y, reset=first_call, dtype=np.float32, order="C")
         check_classification_targets(y)
         sample_weight = _check_sample_weight(
             sample_weight, X, dtype=np.float32, ensure_non_negative=True
@@ -335,7 +343,9 @@ class ForwardForwardClassifier(ClassifierMixin, BaseEstimator):
         X_val = y_val = None
         if self.early_stopping and not incremental:
             X, X_val, encoded, y_val, sample_weight, _ = train_test_split(
-                X, encoded, sample_weight,
+                X,
+                encoded,
+                sample_weight,
                 test_size=self.validation_fraction,
                 stratify=encoded,
                 random_state=self._random_state.randint(np.iinfo(np.int32).max),
@@ -416,8 +426,12 @@ class ForwardForwardClassifier(ClassifierMixin, BaseEstimator):
         y_t = _to_tensor(y, device)
         mean_weight = sample_weight.mean()
         # Only relative weights matter: a batch's loss is the mean of weight x loss.
-        w_t = _to_tensor(sample_weight / (mean_weight if mean_weight > 0 else 1.0), device)
-        batch_size = min(128 if self.batch_size == "auto" else self.batch_size, X.shape[0])
+        w_t = _to_tensor(
+            sample_weight / (mean_weight if mean_weight > 0 else 1.0), device
+        )
+        batch_size = min(
+            128 if self.batch_size == "auto" else self.batch_size, X.shape[0]
+        )
         early_stopping = X_val is not None
         if early_stopping:
             self.validation_scores_ = []
@@ -443,13 +457,17 @@ class ForwardForwardClassifier(ClassifierMixin, BaseEstimator):
             else:
                 improved = self.loss_curve_[-1] <= self.best_loss_ - self.tol
                 self.best_loss_ = min(self.best_loss_, self.loss_curve_[-1])
-            self._no_improvement_count = 0 if improved else self._no_improvement_count + 1
+            self._no_improvement_count = (
+                0 if improved else self._no_improvement_count + 1
+            )
             if self.verbose:
                 self._print_epoch(time.perf_counter() - started)
             if self._no_improvement_count > self.n_iter_no_change:
                 converged = True
                 if self.verbose:
-                    criterion = "Validation score" if early_stopping else "Training loss"
+                    criterion = (
+                        "Validation score" if early_stopping else "Training loss"
+                    )
                     print(
                         f"{criterion} did not improve more than tol={self.tol} for "
                         f"{self.n_iter_no_change} consecutive epochs. Stopping."
@@ -467,9 +485,7 @@ class ForwardForwardClassifier(ClassifierMixin, BaseEstimator):
     def _record_epoch(self, losses, n_samples):
         layer_losses = losses[: self.n_layers_]
         if not (np.all(np.isfinite(losses)) and self.network_.parameters_are_finite()):
-            for attribute in ("network_", "classes_", "n_features_in_", "feature_names_in_"):
-                if hasattr(self, attribute):
-                    delattr(self, attribute)
+            del self.network_
             raise ValueError(
                 f"Forward-Forward training diverged in epoch {self.n_iter_ + 1}: the loss "
                 "or the weights became NaN or infinite. Lower learning_rate_init "
@@ -486,7 +502,9 @@ class ForwardForwardClassifier(ClassifierMixin, BaseEstimator):
 
     def _print_epoch(self, seconds):
         layers = ", ".join(f"{curve[-1]:.4f}" for curve in self.layer_loss_curves_)
-        line = f"Epoch {self.n_iter_}: loss {self.loss_curve_[-1]:.4f} (layers {layers})"
+        line = (
+            f"Epoch {self.n_iter_}: loss {self.loss_curve_[-1]:.4f} (layers {layers})"
+        )
         if self.readout_loss_curve_ is not None:
             line += f", readout {self.readout_loss_curve_[-1]:.4f}"
         if self.validation_scores_:
@@ -589,6 +607,9 @@ class ForwardForwardClassifier(ClassifierMixin, BaseEstimator):
         shifted = scores - scores.max(axis=1, keepdims=True)
         return shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
 
+    def __sklearn_is_fitted__(self):
+        return hasattr(self, "network_")
+
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.classifier_tags.multi_label = False
@@ -616,7 +637,9 @@ def _resolve_device(device):
     try:
         resolved = torch.device(device)
     except RuntimeError as error:
-        raise ValueError(f"device={device!r} is not a device torch knows: {error}") from None
+        raise ValueError(
+            f"device={device!r} is not a device torch knows: {error}"
+        ) from None
     if resolved.type == "cuda" and not torch.cuda.is_available():
         raise ValueError(
             f"device={device!r} was requested but CUDA is not available on this "

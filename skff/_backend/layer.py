@@ -36,7 +36,16 @@ class FFLayer(nn.Module):
     """
 
     def __init__(
-        self, n_inputs, n_units, *, goodness, threshold, generator, device, dtype, n_labels=0
+        self,
+        n_inputs,
+        n_units,
+        *,
+        goodness,
+        threshold,
+        generator,
+        device,
+        dtype,
+        n_labels=0,
     ):
         super().__init__()
         self.n_inputs = n_inputs

@@ -155,7 +155,9 @@ class FFNetwork:
         )
         self.readout = None
         if softmax_readout:
-            self.readout = nn.Linear(sum(hidden_layer_sizes), n_classes, device=self.device, dtype=dtype)
+            self.readout = nn.Linear(
+                sum(hidden_layer_sizes), n_classes, device=self.device, dtype=dtype
+            )
             nn.init.zeros_(self.readout.weight)
             nn.init.zeros_(self.readout.bias)
         self.optimizers = [
@@ -185,7 +187,9 @@ class FFNetwork:
         losses = []
         if self.readout is not None:
             logits = self.readout(self._neutral_features(first))
-            readout_loss = (F.cross_entropy(logits, y, reduction="none") * sample_weight).mean()
+            readout_loss = (
+                F.cross_entropy(logits, y, reduction="none") * sample_weight
+            ).mean()
         if self.negatives == "hard":
             negative_labels = hard_wrong_labels(y, logits.detach(), self.generator)
         else:
@@ -198,7 +202,9 @@ class FFNetwork:
                 activity = layer(inputs, sq_norm)
             sum_squares = activity.square().sum(dim=1)
             goodness = layer.goodness(sum_squares)
-            losses.append(layer.loss(goodness[:n_rows], goodness[n_rows:], sample_weight))
+            losses.append(
+                layer.loss(goodness[:n_rows], goodness[n_rows:], sample_weight)
+            )
             inputs, sq_norm = activity.detach(), sum_squares.detach()
         if self.readout is not None:
             losses.append(readout_loss)
@@ -241,7 +247,9 @@ class FFNetwork:
             block = min(block, CPU_SCORING_BLOCK)
             X = torch.cat([X, X.new_zeros(((-n_rows) % block, X.shape[1]))])
         scores = [score_block(rows) for rows in torch.split(X, block)]
-        return torch.cat(scores)[:n_rows] if scores else X.new_zeros((0, self.n_classes))
+        return (
+            torch.cat(scores)[:n_rows] if scores else X.new_zeros((0, self.n_classes))
+        )
 
     @torch.inference_mode()
     def goodness_scores(self, X):
@@ -250,7 +258,9 @@ class FFNetwork:
 
     def _goodness_chunk(self, X):
         activity = LabelledFirstLayer(self.layers[0], self.overlay, X).for_all_labels()
-        total = torch.zeros(activity.shape[0], dtype=activity.dtype, device=activity.device)
+        total = torch.zeros(
+            activity.shape[0], dtype=activity.dtype, device=activity.device
+        )
         for index, layer in enumerate(self.layers):
             if index > 0:
                 activity = layer(activity, sum_squares)
@@ -261,6 +271,7 @@ class FFNetwork:
     @torch.inference_mode()
     def readout_logits(self, X):
         """Softmax readout logits from one neutral-label pass, ``(n_rows, n_classes)``."""
+
         def logits(rows):
             first = LabelledFirstLayer(self.layers[0], self.overlay, rows)
             return self.readout(self._neutral_features(first))
@@ -274,7 +285,10 @@ class FFNetwork:
     def weights(self):
         """A copy of every weight, to :meth:`restore` later (e.g. the best epoch)."""
         return [
-            {name: value.detach().clone() for name, value in module.state_dict().items()}
+            {
+                name: value.detach().clone()
+                for name, value in module.state_dict().items()
+            }
             for module in self._modules()
         ]
 
@@ -304,7 +318,9 @@ class FFNetwork:
             "device": str(self.device),
             "dtype": self.dtype,
             "layers": _cpu(self.layers.state_dict()),
-            "readout": None if self.readout is None else _cpu(self.readout.state_dict()),
+            "readout": None
+            if self.readout is None
+            else _cpu(self.readout.state_dict()),
             "optimizers": [_cpu(opt.state_dict()) for opt in self.optimizers],
             "generator": self.generator.get_state(),
         }
@@ -324,7 +340,11 @@ class FFNetwork:
 
 
 def _unit_rms(activity):
-    return activity * math.sqrt(activity.shape[1]) / (activity.norm(dim=1, keepdim=True) + 1e-4)
+    return (
+        activity
+        * math.sqrt(activity.shape[1])
+        / (activity.norm(dim=1, keepdim=True) + 1e-4)
+    )
 
 
 def _make_optimizer(name, parameters, learning_rate, momentum):

@@ -12,6 +12,7 @@ A new embedding is a new subclass: it only has to say which part of the data
 enters beside the label code, and how strong the label is for each row.
 """
 
+
 class LabelOverlay:
     """Base class of the label overlays.
 
@@ -100,5 +101,3 @@ OVERLAYS = {"append": AppendOverlay, "replace": ReplaceOverlay}
 def make_overlay(name, n_features, n_classes, label_scale):
     """Build the overlay registered under ``name``."""
     return OVERLAYS[name](n_features, n_classes, label_scale)
-
-

@@ -1,0 +1,208 @@
+"""The torch backend: locality of learning, the overlay algebra, negatives, scoring."""
+
+import pickle
+
+import pytest
+import torch
+
+from skff._backend import FFNetwork
+from skff._backend.negatives import hard_wrong_labels, random_wrong_labels
+from skff._backend.network import LabelledFirstLayer
+
+
+def make_network(**overrides):
+    settings = dict(
+        n_features=12,
+        n_classes=4,
+        hidden_layer_sizes=(16, 8, 8),
+        overlay="append",
+        label_scale=0.5,
+        goodness="mean_squares",
+        threshold=2.0,
+        negatives="random",
+        softmax_readout=True,
+        optimizer="adam",
+        learning_rate=0.01,
+        momentum=0.9,
+        seed=0,
+        device="cpu",
+    )
+    settings.update(overrides)
+    return FFNetwork(**settings)
+
+
+def data(n_rows=32, n_features=12, n_classes=4, seed=0):
+    generator = torch.Generator().manual_seed(seed)
+    X = torch.randn(n_rows, n_features, generator=generator)
+    y = torch.randint(0, n_classes, (n_rows,), generator=generator)
+    return X, y
+
+
+def explicit_overlay(X, labels, n_classes, overlay, label_scale):
+    """The overlaid input written out in full, as the Keras example builds it."""
+    code = torch.nn.functional.one_hot(labels, n_classes).to(X.dtype)
+    if overlay == "append":
+        return torch.cat([X, label_scale * X.norm(dim=1, keepdim=True) * code], dim=1)
+    strength = label_scale * X.abs().amax(dim=1, keepdim=True)
+    return torch.cat([strength * code, X[:, n_classes:]], dim=1)
+
+
+def explicit_first_layer(layer, overlaid, overlay="append"):
+    """The first layer applied to a fully overlaid input, columns in overlay order."""
+    blocks = [layer.weight, layer.label_weight.T]
+    weight = torch.cat(blocks if overlay == "append" else blocks[::-1], dim=1)
+    scale = layer.input_scale(overlaid.square().sum(1)).unsqueeze(1)
+    return torch.relu(scale * (overlaid @ weight.T) + layer.bias)
+
+
+def test_no_gradient_crosses_layers():
+    network = make_network()
+    X, y = data()
+    parameters = [p for layer in network.layers for p in layer.parameters()]
+    before = [p.detach().clone() for p in parameters]
+    network._train_step(X, y, torch.ones(len(y)))
+    # Each layer's loss differentiates to its own weights only: the gradient of
+    # layer 2's loss with respect to layer 1's weights is zero.
+    first = LabelledFirstLayer(network.layers[0], network.overlay, X)
+    activity = first.for_labels(y.unsqueeze(0))
+    second = network.layers[1](activity.detach())
+    loss = second.square().mean()
+    gradients = torch.autograd.grad(
+        loss, list(network.layers[0].parameters()), allow_unused=True
+    )
+    assert all(g is None for g in gradients)
+    assert all(not torch.equal(b, p) for b, p in zip(before, parameters))
+
+
+def test_layer_inputs_are_detached_during_training(monkeypatch):
+    network = make_network()
+    X, y = data()
+    seen = []
+    for layer in network.layers[1:]:
+        original = layer.forward
+
+        def recording_forward(inputs, sq_norm=None, original=original):
+            seen.append(
+                (inputs.requires_grad, sq_norm is not None and sq_norm.requires_grad)
+            )
+            return original(inputs, sq_norm)
+
+        monkeypatch.setattr(layer, "forward", recording_forward)
+    network._train_step(X, y, torch.ones(len(y)))
+    assert seen and not any(any(flags) for flags in seen)
+
+
+@pytest.mark.parametrize("overlay", ["append", "replace"])
+def test_shared_projection_matches_the_explicit_overlay(overlay):
+    network = make_network(overlay=overlay)
+    layer = network.layers[0]
+    X, y = data()
+    first = LabelledFirstLayer(layer, network.overlay, X)
+    overlaid = explicit_overlay(X, y, 4, overlay, 0.5)
+    expected = explicit_first_layer(layer, overlaid, overlay)
+    torch.testing.assert_close(first.for_labels(y.unsqueeze(0)), expected)
+
+    everything = first.for_all_labels().reshape(len(X), 4, -1)
+    for label in range(4):
+        labels = torch.full_like(y, label)
+        overlaid = explicit_overlay(X, labels, 4, overlay, 0.5)
+        expected = explicit_first_layer(layer, overlaid, overlay)
+        torch.testing.assert_close(everything[:, label], expected)
+
+
+def test_neutral_label_puts_one_over_k_in_every_slot():
+    network = make_network()
+    layer = network.layers[0]
+    X, _ = data()
+    strength = 0.5 * X.norm(dim=1, keepdim=True)
+    overlaid = torch.cat([X, strength * torch.full((len(X), 4), 0.25)], dim=1)
+    first = LabelledFirstLayer(layer, network.overlay, X)
+    torch.testing.assert_close(first.neutral(), explicit_first_layer(layer, overlaid))
+
+
+def test_goodness_scores_equal_a_pass_per_label():
+    network = make_network()
+    X, _ = data(n_rows=70)
+    scores = network.goodness_scores(X)
+    for label in range(4):
+        first = LabelledFirstLayer(network.layers[0], network.overlay, X)
+        activity = first.for_labels(torch.full((1, len(X)), label))
+        total = torch.zeros(len(X))
+        for index, layer in enumerate(network.layers):
+            if index:
+                activity = layer(activity)
+            total += activity.square().mean(dim=1)
+        torch.testing.assert_close(scores[:, label], total)
+
+
+def test_scores_do_not_depend_on_the_batch_a_row_arrives_in():
+    network = make_network()
+    X, _ = data(n_rows=200)
+    full = network.goodness_scores(X)
+    pieces = torch.cat([network.goodness_scores(part) for part in X.split(7)])
+    assert torch.equal(full, pieces)
+    logits = network.readout_logits(X)
+    assert torch.equal(
+        logits, torch.cat([network.readout_logits(p) for p in X.split(7)])
+    )
+
+
+def test_random_negatives_are_wrong_and_cover_every_other_label():
+    generator = torch.Generator().manual_seed(0)
+    labels = torch.arange(5).repeat(2000)
+    negatives = random_wrong_labels(labels, 5, generator)
+    assert not torch.any(negatives == labels)
+    counts = torch.bincount(negatives[labels == 2], minlength=5)
+    assert counts[2] == 0
+    others = counts[[0, 1, 3, 4]].double()
+    assert torch.all((others / others.sum() - 0.25).abs() < 0.05)
+
+
+def test_hard_negatives_are_wrong_and_follow_the_model_belief():
+    generator = torch.Generator().manual_seed(0)
+    labels = torch.zeros(4000, dtype=torch.long)
+    # The model believes in label 0 (true), then 1 strongly, then 2; never 3.
+    logits = torch.tensor([[9.0, 3.0, 0.0, -30.0]]).repeat(4000, 1)
+    negatives = hard_wrong_labels(labels, logits, generator)
+    counts = torch.bincount(negatives, minlength=4)
+    assert counts[0] == 0
+    assert counts[1] > 10 * counts[2] > 0
+
+
+def test_pickle_round_trip_keeps_weights_optimizer_and_generator():
+    network = make_network()
+    X, y = data()
+    network.train_epoch(X, y, torch.ones(len(y)), batch_size=8)
+    restored = pickle.loads(pickle.dumps(network))
+    assert torch.equal(network.goodness_scores(X), restored.goodness_scores(X))
+    network.train_epoch(X, y, torch.ones(len(y)), batch_size=8)
+    restored.train_epoch(X, y, torch.ones(len(y)), batch_size=8)
+    assert torch.equal(network.goodness_scores(X), restored.goodness_scores(X))
+
+
+def test_pickled_state_holds_only_cpu_tensors():
+    network = make_network()
+    state = network.__getstate__()
+
+    def devices(tree):
+        if isinstance(tree, torch.Tensor):
+            yield tree.device.type
+        elif isinstance(tree, dict):
+            for value in tree.values():
+                yield from devices(value)
+        elif isinstance(tree, list):
+            for value in tree:
+                yield from devices(value)
+
+    assert set(devices(state)) == {"cpu"}
+
+
+def test_each_layer_has_its_own_optimizer():
+    network = make_network()
+    owned = [
+        {id(p) for group in optimizer.param_groups for p in group["params"]}
+        for optimizer in network.optimizers
+    ]
+    assert len(owned) == len(network.layers) + 1
+    for index, layer in enumerate(network.layers):
+        assert owned[index] == {id(p) for p in layer.parameters()}

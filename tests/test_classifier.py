@@ -1,0 +1,404 @@
+"""ForwardForwardClassifier as a scikit-learn user meets it."""
+
+import pickle
+import warnings
+
+import joblib
+import numpy as np
+import pytest
+import torch
+from sklearn.base import clone, is_classifier
+from sklearn.datasets import load_digits, make_classification
+from sklearn.exceptions import ConvergenceWarning, NotFittedError
+from sklearn.model_selection import GridSearchCV, cross_val_score, train_test_split
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+
+from skff import ForwardForwardClassifier
+
+# Small and quick, through the same code paths as the defaults.
+SMALL = dict(hidden_layer_sizes=(64, 64), max_iter=20, random_state=0)
+
+
+@pytest.fixture(autouse=True)
+def _quiet_convergence():
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        yield
+
+
+@pytest.fixture(scope="module")
+def digits():
+    X, y = load_digits(return_X_y=True)
+    return train_test_split(X, y, test_size=0.25, stratify=y, random_state=0)
+
+
+@pytest.fixture(scope="module")
+def blobs():
+    X, y = make_classification(
+        n_samples=300,
+        n_features=8,
+        n_informative=5,
+        n_classes=3,
+        class_sep=2.0,
+        random_state=0,
+    )
+    return X, y
+
+
+def test_is_a_classifier_for_sklearn():
+    assert is_classifier(ForwardForwardClassifier())
+    assert ForwardForwardClassifier.__mro__[1].__name__ == "ClassifierMixin"
+
+
+@pytest.mark.parametrize(
+    "settings",
+    [
+        {},
+        {"prediction": "softmax"},
+        {"negatives": "hard", "prediction": "softmax"},
+    ],
+    ids=["goodness", "softmax", "hard-negatives"],
+)
+def test_learns_digits_in_seconds(digits, settings):
+    X_train, X_test, y_train, y_test = digits
+    model = make_pipeline(
+        StandardScaler(), ForwardForwardClassifier(random_state=0, **settings)
+    )
+    assert model.fit(X_train, y_train).score(X_test, y_test) >= 0.95
+
+
+def test_learns_with_the_label_written_over_the_first_pixels(digits):
+    X_train, X_test, y_train, y_test = digits
+    clf = ForwardForwardClassifier(label_overlay="replace", random_state=0)
+    assert clf.fit(X_train, y_train).score(X_test, y_test) >= 0.95
+
+
+def test_learns_with_sgd_and_sum_of_squares_goodness(digits):
+    X_train, X_test, y_train, y_test = digits
+    clf = ForwardForwardClassifier(
+        optimizer="sgd",
+        learning_rate_init=0.001,
+        goodness="sum_squares",
+        threshold=500.0,  # a mean square of 1 over 500 units, as in Hinton's code
+        random_state=0,
+    )
+    assert clf.fit(X_train, y_train).score(X_test, y_test) >= 0.9
+
+
+def test_fitted_attributes(blobs):
+    X, y = blobs
+    clf = ForwardForwardClassifier(**SMALL).fit(X, y)
+    assert clf.n_features_in_ == 8
+    assert clf.n_layers_ == 2
+    assert clf.n_iter_ == len(clf.loss_curve_) <= 20
+    assert clf.t_ == clf.n_iter_ * len(X)
+    assert len(clf.layer_loss_curves_) == 2
+    assert all(len(curve) == clf.n_iter_ for curve in clf.layer_loss_curves_)
+    np.testing.assert_allclose(clf.loss_curve_, np.mean(clf.layer_loss_curves_, axis=0))
+    assert clf.loss_curve_[-1] < clf.loss_curve_[0]
+    assert clf.readout_loss_curve_ is None
+    assert clf.validation_scores_ is None
+
+
+def test_predict_proba_columns_follow_classes_(blobs):
+    X, y = blobs
+    labels = np.array(["zebra", "ant", "moose"])[y]
+    clf = ForwardForwardClassifier(**SMALL).fit(X, labels)
+    assert clf.classes_.tolist() == ["ant", "moose", "zebra"]
+    proba = clf.predict_proba(X)
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0)
+    assert np.array_equal(clf.classes_[proba.argmax(axis=1)], clf.predict(X))
+    np.testing.assert_allclose(np.exp(clf.predict_log_proba(X)), proba, rtol=1e-6)
+    decision = clf.decision_function(X)
+    assert np.array_equal(clf.classes_[decision.argmax(axis=1)], clf.predict(X))
+
+
+def test_binary_decision_function_is_one_column():
+    X, y = make_classification(n_samples=200, n_features=6, random_state=1)
+    clf = ForwardForwardClassifier(**SMALL).fit(X, y)
+    decision = clf.decision_function(X)
+    assert decision.shape == (200,)
+    assert np.array_equal(clf.predict(X), clf.classes_[(decision > 0).astype(int)])
+
+
+def test_string_labels_and_many_classes():
+    X, y = make_classification(
+        n_samples=1200,
+        n_features=40,
+        n_informative=30,
+        n_classes=32,
+        n_clusters_per_class=1,
+        class_sep=3.0,
+        random_state=0,
+    )
+    labels = np.array([f"class-{k:02d}" for k in range(32)])[y]
+    X_train, X_test, y_train, y_test = train_test_split(
+        X, labels, stratify=labels, random_state=0
+    )
+    clf = ForwardForwardClassifier(
+        hidden_layer_sizes=(128,), max_iter=30, random_state=0
+    )
+    clf.fit(X_train, y_train)
+    assert len(clf.classes_) == 32
+    assert set(clf.predict(X_test)) <= set(labels)
+    assert clf.score(X_test, y_test) > 0.5  # chance is 1/32
+
+
+def test_pandas_input_keeps_feature_names(blobs):
+    pd = pytest.importorskip("pandas")
+    X, y = blobs
+    frame = pd.DataFrame(X, columns=[f"f{i}" for i in range(X.shape[1])])
+    clf = ForwardForwardClassifier(**SMALL).fit(frame, pd.Series(y))
+    assert clf.feature_names_in_.tolist() == list(frame.columns)
+    with pytest.warns(UserWarning, match="does not have valid feature names"):
+        from_array = clf.predict(X)
+    assert np.array_equal(clf.predict(frame), from_array)
+    with pytest.raises(ValueError, match="feature names"):
+        clf.predict(frame[frame.columns[::-1]])
+
+
+def test_pipeline_in_grid_search_with_two_workers(blobs):
+    X, y = blobs
+    search = GridSearchCV(
+        make_pipeline(StandardScaler(), ForwardForwardClassifier(**SMALL)),
+        {"forwardforwardclassifier__threshold": [1.0, 2.0]},
+        cv=3,
+        n_jobs=2,
+    )
+    search.fit(X, y)
+    assert search.best_params_["forwardforwardclassifier__threshold"] in (1.0, 2.0)
+    assert search.best_score_ > 0.8
+
+
+def test_cross_val_score(blobs):
+    X, y = blobs
+    scores = cross_val_score(ForwardForwardClassifier(**SMALL), X, y, cv=3)
+    assert scores.shape == (3,)
+    assert scores.mean() > 0.8
+
+
+def test_same_random_state_gives_identical_models(blobs):
+    X, y = blobs
+    first = ForwardForwardClassifier(**SMALL).fit(X, y)
+    second = ForwardForwardClassifier(**SMALL).fit(X, y)
+    assert np.array_equal(first.decision_function(X), second.decision_function(X))
+    assert first.loss_curve_ == second.loss_curve_
+
+
+def test_fitting_leaves_global_seeds_alone(blobs):
+    X, y = blobs
+    torch_state = torch.get_rng_state()
+    numpy_state = np.random.get_state()[1].copy()
+    ForwardForwardClassifier(**SMALL).fit(X, y)
+    assert torch.equal(torch.get_rng_state(), torch_state)
+    assert np.array_equal(np.random.get_state()[1], numpy_state)
+
+
+def test_partial_fit_loop_learns_and_counts_epochs(blobs):
+    X, y = blobs
+    clf = ForwardForwardClassifier(hidden_layer_sizes=(64, 64), random_state=0)
+    clf.partial_fit(X[:150], y[:150], classes=np.unique(y))
+    start = clf.score(X, y)
+    for _ in range(10):
+        clf.partial_fit(X[:150], y[:150])
+        clf.partial_fit(X[150:], y[150:])
+    assert clf.n_iter_ == 21
+    assert clf.t_ == 150 * 21
+    assert clf.score(X, y) > max(start, 0.8)
+
+
+def test_partial_fit_requires_classes_first(blobs):
+    X, y = blobs
+    with pytest.raises(ValueError, match="classes must be passed"):
+        ForwardForwardClassifier().partial_fit(X, y)
+
+
+def test_partial_fit_rejects_unknown_labels(blobs):
+    X, y = blobs
+    clf = ForwardForwardClassifier(**SMALL).partial_fit(X, y, classes=[0, 1, 2])
+    with pytest.raises(ValueError, match=r"labels \[7\] that are not in classes_"):
+        clf.partial_fit(X[:3], [0, 1, 7])
+
+
+def test_warm_start_continues_training(blobs):
+    X, y = blobs
+    clf = ForwardForwardClassifier(**{**SMALL, "max_iter": 5}, warm_start=True)
+    clf.fit(X, y)
+    weights = clf.network_.layers[0].weight.detach().clone()
+    clf.fit(X, y)
+    assert clf.n_iter_ == 10
+    assert len(clf.loss_curve_) == 10
+    assert not torch.equal(weights, clf.network_.layers[0].weight)
+
+    cold = ForwardForwardClassifier(**{**SMALL, "max_iter": 5}).fit(X, y)
+    cold.fit(X, y)
+    assert cold.n_iter_ == 5
+
+
+def test_early_stopping_keeps_the_best_epoch(blobs):
+    X, y = blobs
+    clf = ForwardForwardClassifier(
+        **{**SMALL, "max_iter": 40}, early_stopping=True, n_iter_no_change=3
+    ).fit(X, y)
+    assert len(clf.validation_scores_) == clf.n_iter_
+    assert clf.best_validation_score_ == max(clf.validation_scores_)
+    assert clf.best_loss_ is None
+
+
+def test_joblib_and_pickle_round_trips_predict_identically(blobs, tmp_path):
+    X, y = blobs
+    clf = ForwardForwardClassifier(**SMALL, prediction="softmax").fit(X, y)
+    joblib.dump(clf, tmp_path / "model.joblib")
+    loaded = joblib.load(tmp_path / "model.joblib")
+    assert np.array_equal(loaded.predict_proba(X), clf.predict_proba(X))
+    unpickled = pickle.loads(pickle.dumps(clf))
+    assert np.array_equal(unpickled.decision_function(X), clf.decision_function(X))
+
+
+def test_unpickled_model_continues_like_the_original(blobs):
+    X, y = blobs
+    clf = ForwardForwardClassifier(**SMALL).fit(X, y)
+    copy = pickle.loads(pickle.dumps(clf))
+    clf.partial_fit(X, y)
+    copy.partial_fit(X, y)
+    assert np.array_equal(clf.decision_function(X), copy.decision_function(X))
+
+
+def test_clone_of_a_fitted_model_is_unfitted(blobs):
+    X, y = blobs
+    clf = ForwardForwardClassifier(**SMALL).fit(X, y)
+    copy = clone(clf)
+    assert copy.get_params() == clf.get_params()
+    with pytest.raises(NotFittedError):
+        copy.predict(X)
+
+
+def test_reaching_max_iter_warns(blobs):
+    X, y = blobs
+    with pytest.warns(ConvergenceWarning, match="maximum iterations"):
+        ForwardForwardClassifier(hidden_layer_sizes=(8,), max_iter=2).fit(X, y)
+
+
+def test_sample_weight_zero_removes_a_class_from_training(blobs):
+    X, y = blobs
+    weights = np.where(y == 2, 0.0, 1.0)
+    clf = ForwardForwardClassifier(**SMALL).fit(X, y, sample_weight=weights)
+    assert clf.classes_.tolist() == [0, 1, 2]
+    assert np.mean(clf.predict(X) == 2) < 0.1
+
+
+def test_verbose_prints_one_line_per_epoch(blobs, capsys):
+    X, y = blobs
+    ForwardForwardClassifier(hidden_layer_sizes=(8,), max_iter=3, verbose=1).fit(X, y)
+    lines = [
+        line
+        for line in capsys.readouterr().out.splitlines()
+        if line.startswith("Epoch")
+    ]
+    assert len(lines) == 3
+    assert "loss" in lines[0]
+
+
+def test_quiet_by_default(blobs, capsys):
+    X, y = blobs
+    ForwardForwardClassifier(hidden_layer_sizes=(8,), max_iter=2).fit(X, y)
+    assert capsys.readouterr().out == ""
+
+
+# ------------------------------------------------------------------ bad input
+@pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
+def test_non_finite_features_are_rejected(blobs, bad):
+    X, y = blobs
+    X = X.copy()
+    X[3, 2] = bad
+    with pytest.raises(ValueError, match="Input X contains (NaN|infinity)"):
+        ForwardForwardClassifier(**SMALL).fit(X, y)
+
+
+def test_wrong_feature_count_at_predict(blobs):
+    X, y = blobs
+    clf = ForwardForwardClassifier(**SMALL).fit(X, y)
+    with pytest.raises(
+        ValueError,
+        match="X has 7 features, but ForwardForwardClassifier is expecting 8",
+    ):
+        clf.predict(X[:, :7])
+
+
+def test_one_dimensional_X_is_rejected():
+    with pytest.raises(ValueError, match="Expected 2D array, got 1D array"):
+        ForwardForwardClassifier().fit(np.arange(10.0), np.arange(10) % 2)
+
+
+def test_a_single_class_is_rejected():
+    with pytest.raises(ValueError, match="at least 2 classes.*only one class"):
+        ForwardForwardClassifier().fit(np.ones((5, 3)), ["a"] * 5)
+
+
+def test_y_with_nan_is_rejected():
+    with pytest.raises(ValueError, match="Input y contains NaN"):
+        ForwardForwardClassifier().fit(np.ones((4, 3)), [0.0, 1.0, np.nan, 1.0])
+
+
+def test_continuous_y_is_rejected():
+    with pytest.raises(ValueError, match="Unknown label type"):
+        ForwardForwardClassifier().fit(np.ones((4, 3)), [0.1, 0.5, 0.7, 1.3])
+
+
+def test_sparse_input_is_rejected_with_a_clear_message(blobs):
+    sparse = pytest.importorskip("scipy.sparse")
+    X, y = blobs
+    with pytest.raises(
+        TypeError, match="Sparse data was passed.*dense data is required"
+    ):
+        ForwardForwardClassifier().fit(sparse.csr_matrix(X), y)
+
+
+def test_replace_overlay_needs_as_many_features_as_classes():
+    X, y = make_classification(
+        n_samples=60,
+        n_features=4,
+        n_informative=3,
+        n_redundant=0,
+        n_classes=5,
+        n_clusters_per_class=1,
+        random_state=0,
+    )
+    with pytest.raises(ValueError, match="only 4 features.*label_overlay='append'"):
+        ForwardForwardClassifier(label_overlay="replace").fit(X, y)
+
+
+def test_cuda_on_a_machine_without_it_is_a_clear_error(blobs):
+    if torch.cuda.is_available():
+        pytest.skip("this machine has CUDA")
+    X, y = blobs
+    with pytest.raises(ValueError, match="CUDA is not available"):
+        ForwardForwardClassifier(device="cuda").fit(X, y)
+    clf = ForwardForwardClassifier(**SMALL, device="auto").fit(X, y)
+    assert clf.network_.device.type == "cpu"
+
+
+def test_unknown_device_is_a_clear_error(blobs):
+    X, y = blobs
+    with pytest.raises(ValueError, match="not a device torch knows"):
+        ForwardForwardClassifier(device="gpu7").fit(X, y)
+
+
+def test_divergence_raises_and_leaves_the_model_unfitted(blobs):
+    X, y = blobs
+    clf = ForwardForwardClassifier(
+        hidden_layer_sizes=(16,), optimizer="sgd", learning_rate_init=1e30, max_iter=5
+    )
+    with pytest.raises(ValueError, match="diverged.*Lower learning_rate_init"):
+        clf.fit(X * 1e10, y)
+    with pytest.raises(NotFittedError):
+        clf.predict(X)
+
+
+def test_empty_hidden_layer_sizes_is_rejected(blobs):
+    X, y = blobs
+    with pytest.raises(
+        ValueError, match="hidden_layer_sizes must hold positive integers"
+    ):
+        ForwardForwardClassifier(hidden_layer_sizes=()).fit(X, y)
