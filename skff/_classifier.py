@@ -369,8 +369,9 @@ class ForwardForwardClassifier(ClassifierMixin, BaseEstimator):
             self.classes_ = labels
         elif not np.isin(labels, self.classes_).all():
             raise ValueError(
-                "warm_start can only be used where `y` has the same classes as in the "
-                f"previous call to fit. Previously got {self.classes_}, `y` has {labels}."
+                "warm_start can only be used where `y` has the same classes as in "
+                f"the previous call to fit. Previously got {self.classes_}, `y` has "
+                f"{labels}."
             )
 
     def _encode(self, y):
@@ -477,9 +478,10 @@ class ForwardForwardClassifier(ClassifierMixin, BaseEstimator):
             network.restore(best_weights)
         if not (incremental or converged):
             warnings.warn(
-                f"Forward-Forward training: maximum iterations ({self.max_iter}) reached "
-                "and the optimization hasn't converged yet.",
+                f"Forward-Forward training: maximum iterations ({self.max_iter}) "
+                "reached and the optimization hasn't converged yet.",
                 ConvergenceWarning,
+                stacklevel=3,
             )
 
     def _record_epoch(self, losses, n_samples):
@@ -487,8 +489,8 @@ class ForwardForwardClassifier(ClassifierMixin, BaseEstimator):
         if not (np.all(np.isfinite(losses)) and self.network_.parameters_are_finite()):
             del self.network_
             raise ValueError(
-                f"Forward-Forward training diverged in epoch {self.n_iter_ + 1}: the loss "
-                "or the weights became NaN or infinite. Lower learning_rate_init "
+                f"Forward-Forward training diverged in epoch {self.n_iter_ + 1}: the "
+                "loss or the weights became NaN or infinite. Lower learning_rate_init "
                 f"(now {self.learning_rate_init}) or scale the features (e.g. with "
                 "StandardScaler). The model was left unfitted."
             )

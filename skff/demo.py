@@ -42,9 +42,8 @@ def compare(random_state=0):
 
 
 def main():
-    print(
-        f"digits (1797 images, 8x8), 75/25 split, on {platform.processor() or platform.machine()}"
-    )
+    machine = platform.processor() or platform.machine()
+    print(f"digits (1797 images, 8x8), 75/25 split, on {machine}")
     print(f"{'model':<26} {'test accuracy':>13} {'fit time':>9}")
     for name, (accuracy, seconds) in compare().items():
         print(f"{name:<26} {accuracy:>13.4f} {seconds:>8.2f}s")

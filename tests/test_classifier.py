@@ -356,15 +356,8 @@ def test_sparse_input_is_rejected_with_a_clear_message(blobs):
 
 
 def test_replace_overlay_needs_as_many_features_as_classes():
-    X, y = make_classification(
-        n_samples=60,
-        n_features=4,
-        n_informative=3,
-        n_redundant=0,
-        n_classes=5,
-        n_clusters_per_class=1,
-        random_state=0,
-    )
+    X = np.random.default_rng(0).normal(size=(60, 4))
+    y = np.arange(60) % 5
     with pytest.raises(ValueError, match="only 4 features.*label_overlay='append'"):
         ForwardForwardClassifier(label_overlay="replace").fit(X, y)
 

@@ -11,6 +11,11 @@ from torch.nn import functional as F
 NORM_EPS = 1e-4
 
 
+def unit_rms_scale(sq_norm, width):
+    """Per-row factor that gives a vector of squared norm ``sq_norm`` unit RMS."""
+    return math.sqrt(width) / (sq_norm.sqrt() + NORM_EPS)
+
+
 class FFLayer(nn.Module):
     """A fully connected ReLU layer trained by its own goodness loss.
 
@@ -64,7 +69,7 @@ class FFLayer(nn.Module):
 
     def input_scale(self, sq_norm):
         """Per-row factor that gives an input of squared norm ``sq_norm`` unit RMS."""
-        return math.sqrt(self.n_inputs) / (sq_norm.sqrt() + NORM_EPS)
+        return unit_rms_scale(sq_norm, self.n_inputs)
 
     def activate(self, projected, sq_norm):
         """ReLU of ``projected`` (the input times the weights), after normalising.

@@ -1,12 +1,10 @@
 """The stack of Forward-Forward layers, its training step and its label scores."""
 
-import math
-
 import torch
 from torch import nn
 from torch.nn import functional as F
 
-from .layer import FFLayer
+from .layer import FFLayer, unit_rms_scale
 from .negatives import hard_wrong_labels, random_wrong_labels
 from .overlay import make_overlay
 
@@ -48,7 +46,10 @@ class LabelledFirstLayer:
         return activity.reshape(-1, self.layer.n_units)
 
     def for_all_labels(self):
-        """Activities of every row under every label, ``(n_rows * n_classes, n_units)``."""
+        """Activities of every row under every label, row after row.
+
+        Returns ``(n_rows * n_classes, n_units)``.
+        """
         strength = self.strength[:, None, None]
         projected = self.projected.unsqueeze(1) + strength * self.layer.label_weight
         sq_norm = (self.feature_sq_norm + self.strength.square()).unsqueeze(1)
@@ -187,25 +188,19 @@ class FFNetwork:
         losses = []
         if self.readout is not None:
             logits = self.readout(self._neutral_features(first))
-            readout_loss = (
-                F.cross_entropy(logits, y, reduction="none") * sample_weight
-            ).mean()
+            cross_entropy = F.cross_entropy(logits, y, reduction="none")
+            readout_loss = (cross_entropy * sample_weight).mean()
         if self.negatives == "hard":
             negative_labels = hard_wrong_labels(y, logits.detach(), self.generator)
         else:
             negative_labels = random_wrong_labels(y, self.n_classes, self.generator)
 
         n_rows = X.shape[0]
-        activity = first.for_labels(torch.stack([y, negative_labels]))
-        for index, layer in enumerate(self.layers):
-            if index > 0:
-                activity = layer(inputs, sq_norm)
-            sum_squares = activity.square().sum(dim=1)
+        first_activity = first.for_labels(torch.stack([y, negative_labels]))
+        for layer, _, sum_squares in self._activities(first_activity):
             goodness = layer.goodness(sum_squares)
-            losses.append(
-                layer.loss(goodness[:n_rows], goodness[n_rows:], sample_weight)
-            )
-            inputs, sq_norm = activity.detach(), sum_squares.detach()
+            positive, negative = goodness[:n_rows], goodness[n_rows:]
+            losses.append(layer.loss(positive, negative, sample_weight))
         if self.readout is not None:
             losses.append(readout_loss)
 
@@ -216,6 +211,20 @@ class FFNetwork:
             optimizer.step()
         return losses
 
+    def _activities(self, first_activity):
+        """Yield ``(layer, activity, sum_squares)`` up the stack.
+
+        Each layer's input is detached: this is what keeps every gradient inside
+        its own layer. The activity's sum of squares gives both the layer's
+        goodness and the next layer's normalisation, so it is computed once.
+        """
+        activity, sum_squares = first_activity, None
+        for index, layer in enumerate(self.layers):
+            if index:
+                activity = layer(activity.detach(), sum_squares.detach())
+            sum_squares = activity.square().sum(dim=1)
+            yield layer, activity, sum_squares
+
     # ---------------------------------------------------------------- prediction
     @torch.no_grad()
     def _neutral_features(self, first):
@@ -224,12 +233,10 @@ class FFNetwork:
         Computed without autograd: the readout learns from these activities but
         sends no gradient back into the layers.
         """
-        activity = first.neutral()
-        normalised = []
-        for index, layer in enumerate(self.layers):
-            if index > 0:
-                activity = layer(activity)
-            normalised.append(_unit_rms(activity))
+        normalised = [
+            activity * unit_rms_scale(sum_squares, layer.n_units).unsqueeze(1)
+            for layer, activity, sum_squares in self._activities(first.neutral())
+        ]
         return torch.cat(normalised, dim=1)
 
     def _score_in_blocks(self, X, score_block, n_copies):
@@ -247,30 +254,26 @@ class FFNetwork:
             block = min(block, CPU_SCORING_BLOCK)
             X = torch.cat([X, X.new_zeros(((-n_rows) % block, X.shape[1]))])
         scores = [score_block(rows) for rows in torch.split(X, block)]
-        return (
-            torch.cat(scores)[:n_rows] if scores else X.new_zeros((0, self.n_classes))
-        )
+        if not scores:
+            return X.new_zeros((0, self.n_classes))
+        return torch.cat(scores)[:n_rows]
 
     @torch.inference_mode()
     def goodness_scores(self, X):
-        """Goodness summed over layers for every row and label, ``(n_rows, n_classes)``."""
+        """Goodness summed over layers, for every row and label: ``(n_rows, K)``."""
         return self._score_in_blocks(X, self._goodness_chunk, self.n_classes)
 
     def _goodness_chunk(self, X):
-        activity = LabelledFirstLayer(self.layers[0], self.overlay, X).for_all_labels()
-        total = torch.zeros(
-            activity.shape[0], dtype=activity.dtype, device=activity.device
+        first = LabelledFirstLayer(self.layers[0], self.overlay, X)
+        total = sum(
+            layer.goodness(sum_squares)
+            for layer, _, sum_squares in self._activities(first.for_all_labels())
         )
-        for index, layer in enumerate(self.layers):
-            if index > 0:
-                activity = layer(activity, sum_squares)
-            sum_squares = activity.square().sum(dim=1)
-            total += layer.goodness(sum_squares)
         return total.reshape(X.shape[0], self.n_classes)
 
     @torch.inference_mode()
     def readout_logits(self, X):
-        """Softmax readout logits from one neutral-label pass, ``(n_rows, n_classes)``."""
+        """Readout logits from one neutral-label pass: ``(n_rows, n_classes)``."""
 
         def logits(rows):
             first = LabelledFirstLayer(self.layers[0], self.overlay, rows)
@@ -337,14 +340,6 @@ class FFNetwork:
             optimizer.load_state_dict(optimizer_state)
         if torch.device(state["device"]).type == self.device.type:
             self.generator.set_state(state["generator"])
-
-
-def _unit_rms(activity):
-    return (
-        activity
-        * math.sqrt(activity.shape[1])
-        / (activity.norm(dim=1, keepdim=True) + 1e-4)
-    )
 
 
 def _make_optimizer(name, parameters, learning_rate, momentum):
