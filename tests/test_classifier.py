@@ -395,3 +395,25 @@ def test_empty_hidden_layer_sizes_is_rejected(blobs):
         ValueError, match="hidden_layer_sizes must hold positive integers"
     ):
         ForwardForwardClassifier(hidden_layer_sizes=()).fit(X, y)
+
+
+def _fit_and_count_torch_threads(X, y):
+    ForwardForwardClassifier(hidden_layer_sizes=(8,), max_iter=1).fit(X, y)
+    return torch.get_num_threads()
+
+
+def test_parallel_workers_do_not_oversubscribe(blobs):
+    X, y = blobs
+    n_jobs = 2
+    threads = joblib.Parallel(n_jobs=n_jobs)(
+        joblib.delayed(_fit_and_count_torch_threads)(X, y) for _ in range(n_jobs)
+    )
+    # joblib gives each of its workers cpu_count // n_jobs threads; skff keeps that.
+    assert threads == [max(1, joblib.cpu_count() // n_jobs)] * n_jobs
+
+
+def test_fit_leaves_the_callers_thread_count_alone(blobs):
+    X, y = blobs
+    before = torch.get_num_threads()
+    ForwardForwardClassifier(hidden_layer_sizes=(8,), max_iter=1).fit(X, y)
+    assert torch.get_num_threads() == before
