@@ -24,6 +24,7 @@ from sklearn.utils.validation import (
 )
 
 from ._backend import FFNetwork
+from ._interrupt import StopOnInterrupt
 
 
 class ForwardForwardClassifier(ClassifierMixin, BaseEstimator):
@@ -337,8 +338,8 @@ class ForwardForwardClassifier(ClassifierMixin, BaseEstimator):
         device = _resolve_device(self.device)
         if first_call:
             self._initialise(X.shape[1], device)
-        elif self.network_.device != device:
-            self.network_.to(device)
+        else:
+            self._continue_on(device)
 
         X_val = y_val = None
         if self.early_stopping and not incremental:
@@ -384,7 +385,8 @@ class ForwardForwardClassifier(ClassifierMixin, BaseEstimator):
             )
         return np.searchsorted(self.classes_, y)
 
-    def _initialise(self, n_features, device):
+    def _architecture(self):
+        """The network settings fixed at the first fit, as FFNetwork names them."""
         hidden_layer_sizes = np.atleast_1d(self.hidden_layer_sizes).tolist()
         if not hidden_layer_sizes or not all(
             isinstance(size, Integral) and size >= 1 for size in hidden_layer_sizes
@@ -393,18 +395,25 @@ class ForwardForwardClassifier(ClassifierMixin, BaseEstimator):
                 "hidden_layer_sizes must hold positive integers, got "
                 f"{self.hidden_layer_sizes!r}."
             )
+        return dict(
+            hidden_layer_sizes=tuple(hidden_layer_sizes),
+            overlay=self.label_overlay,
+            label_scale=self.label_scale,
+            goodness=self.goodness,
+            negatives=self.negatives,
+            softmax_readout=self.negatives == "hard" or self.prediction == "softmax",
+            optimizer=self.optimizer,
+        )
+
+    def _initialise(self, n_features, device):
+        architecture = self._architecture()
+        hidden_layer_sizes = architecture["hidden_layer_sizes"]
         self._random_state = check_random_state(self.random_state)
         self.network_ = FFNetwork(
             n_features=n_features,
             n_classes=len(self.classes_),
-            hidden_layer_sizes=hidden_layer_sizes,
-            overlay=self.label_overlay,
-            label_scale=self.label_scale,
-            goodness=self.goodness,
+            **architecture,
             threshold=self.threshold,
-            negatives=self.negatives,
-            softmax_readout=self.negatives == "hard" or self.prediction == "softmax",
-            optimizer=self.optimizer,
             learning_rate=self.learning_rate_init,
             momentum=self.momentum,
             seed=self._random_state.randint(np.iinfo(np.int32).max),
@@ -421,86 +430,149 @@ class ForwardForwardClassifier(ClassifierMixin, BaseEstimator):
         self.best_validation_score_ = None
         self._no_improvement_count = 0
 
+    def _continue_on(self, device):
+        """Check that training can go on from the fitted network, and set it up.
+
+        The learning rate, momentum and threshold may change between calls; the
+        shape of the network and its training scheme may not.
+        """
+        network = self.network_
+        changed = [
+            f"{name}={value!r} (fitted with {network.config[name]!r})"
+            for name, value in self._architecture().items()
+            if network.config[name] != value
+        ]
+        if changed:
+            raise ValueError(
+                "Cannot continue training with different settings: "
+                + ", ".join(changed)
+                + ". Set warm_start=False to train a new network instead."
+            )
+        if network.device != device:
+            network.to(device)
+        network.set_hyperparameters(
+            threshold=self.threshold,
+            learning_rate=self.learning_rate_init,
+            momentum=self.momentum,
+        )
+
     def _run_epochs(self, X, y, sample_weight, X_val, y_val, incremental, device):
         network = self.network_
-        X_t = _to_tensor(X, device)
-        y_t = _to_tensor(y, device)
         mean_weight = sample_weight.mean()
         # Only relative weights matter: a batch's loss is the mean of weight x loss.
-        w_t = _to_tensor(
-            sample_weight / (mean_weight if mean_weight > 0 else 1.0), device
-        )
-        batch_size = min(
-            128 if self.batch_size == "auto" else self.batch_size, X.shape[0]
-        )
+        sample_weight = sample_weight / (mean_weight if mean_weight > 0 else 1.0)
+        data = [_to_tensor(array, device) for array in (X, y, sample_weight)]
+        batch_size = 128 if self.batch_size == "auto" else self.batch_size
+        batch_size = min(batch_size, X.shape[0])
         early_stopping = X_val is not None
-        if early_stopping:
-            self.validation_scores_ = []
-            self.best_validation_score_ = -np.inf
-            self.best_loss_ = None
-            best_weights = network.weights()
-        elif self.best_loss_ is None:
-            self.best_loss_ = np.inf
-        self._no_improvement_count = 0
+        self._start_stopping_criterion(early_stopping)
 
+        finished = best = network.snapshot()
         converged = False
-        for _ in range(1 if incremental else self.max_iter):
-            started = time.perf_counter()
-            losses = network.train_epoch(X_t, y_t, w_t, batch_size)
-            self._record_epoch(losses, X.shape[0])
-            if early_stopping:
-                score = float(np.mean(self._predict_encoded(X_val) == y_val))
-                self.validation_scores_.append(score)
-                if score > self.best_validation_score_:
-                    best_weights = network.weights()
-                improved = score >= self.best_validation_score_ + self.tol
-                self.best_validation_score_ = max(self.best_validation_score_, score)
-            else:
-                improved = self.loss_curve_[-1] <= self.best_loss_ - self.tol
-                self.best_loss_ = min(self.best_loss_, self.loss_curve_[-1])
-            self._no_improvement_count = (
-                0 if improved else self._no_improvement_count + 1
-            )
-            if self.verbose:
-                self._print_epoch(time.perf_counter() - started)
-            if self._no_improvement_count > self.n_iter_no_change:
-                converged = True
+        with StopOnInterrupt() as stop_requested:
+            for _ in range(1 if incremental else self.max_iter):
+                started = time.perf_counter()
+                try:
+                    losses = network.train_epoch(*data, batch_size, stop_requested)
+                except KeyboardInterrupt:
+                    network.restore(finished)
+                    raise
+                if losses is None:
+                    network.restore(finished)
+                    warnings.warn(
+                        f"Training interrupted in epoch {self.n_iter_ + 1}: the model "
+                        f"keeps the weights of the last finished epoch ({self.n_iter_})"
+                        ". Call fit (with warm_start=True) or partial_fit to go on.",
+                        UserWarning,
+                        stacklevel=5,
+                    )
+                    return
+                if not (
+                    np.all(np.isfinite(losses)) and network.parameters_are_finite()
+                ):
+                    self._diverged(finished)
+                finished = network.snapshot()
+                self._record_epoch(losses, X.shape[0])
+                if early_stopping:
+                    score = float(np.mean(self._predict_encoded(X_val) == y_val))
+                    if score > self.best_validation_score_:
+                        best = finished
+                    improved = self._record_validation_score(score)
+                else:
+                    improved = self._record_loss(self.loss_curve_[-1])
+                self._no_improvement_count = (
+                    0 if improved else self._no_improvement_count + 1
+                )
                 if self.verbose:
-                    criterion = (
-                        "Validation score" if early_stopping else "Training loss"
-                    )
-                    print(
-                        f"{criterion} did not improve more than tol={self.tol} for "
-                        f"{self.n_iter_no_change} consecutive epochs. Stopping."
-                    )
-                break
+                    self._print_epoch(time.perf_counter() - started)
+                if self._no_improvement_count > self.n_iter_no_change:
+                    converged = True
+                    self._print_convergence(early_stopping)
+                    break
         if early_stopping:
-            network.restore(best_weights)
+            network.restore(best)
         if not (incremental or converged):
             warnings.warn(
                 f"Forward-Forward training: maximum iterations ({self.max_iter}) "
                 "reached and the optimization hasn't converged yet.",
                 ConvergenceWarning,
-                stacklevel=3,
+                stacklevel=5,  # the caller of fit, past _fit_context
             )
 
-    def _record_epoch(self, losses, n_samples):
-        layer_losses = losses[: self.n_layers_]
-        if not (np.all(np.isfinite(losses)) and self.network_.parameters_are_finite()):
-            del self.network_
-            raise ValueError(
-                f"Forward-Forward training diverged in epoch {self.n_iter_ + 1}: the "
-                "loss or the weights became NaN or infinite. Lower learning_rate_init "
-                f"(now {self.learning_rate_init}) or scale the features (e.g. with "
-                "StandardScaler). The model was left unfitted."
+    def _start_stopping_criterion(self, early_stopping):
+        if early_stopping:
+            self.validation_scores_ = []
+            self.best_validation_score_ = -np.inf
+            self.best_loss_ = None
+        elif self.best_loss_ is None:
+            self.best_loss_ = np.inf
+        self._no_improvement_count = 0
+
+    def _record_validation_score(self, score):
+        self.validation_scores_.append(score)
+        improved = score >= self.best_validation_score_ + self.tol
+        self.best_validation_score_ = max(self.best_validation_score_, score)
+        return improved
+
+    def _record_loss(self, loss):
+        improved = loss <= self.best_loss_ - self.tol
+        self.best_loss_ = min(self.best_loss_, loss)
+        return improved
+
+    def _diverged(self, finished):
+        if self.n_iter_:
+            self.network_.restore(finished)
+            outcome = (
+                f"The model keeps the weights of epoch {self.n_iter_}, the last "
+                "finite one."
             )
+        else:
+            del self.network_
+            outcome = "The model was left unfitted."
+        raise ValueError(
+            f"Forward-Forward training diverged in epoch {self.n_iter_ + 1}: the "
+            "loss or the weights became NaN or infinite. Lower learning_rate_init "
+            f"(now {self.learning_rate_init}) or scale the features (e.g. with "
+            f"StandardScaler). {outcome}"
+        )
+
+    def _record_epoch(self, losses, n_samples):
         self.n_iter_ += 1
         self.t_ += n_samples
+        layer_losses = losses[: self.n_layers_]
         for curve, loss in zip(self.layer_loss_curves_, layer_losses):
             curve.append(loss)
         self.loss_curve_.append(float(np.mean(layer_losses)))
         if self.readout_loss_curve_ is not None:
             self.readout_loss_curve_.append(losses[-1])
+
+    def _print_convergence(self, early_stopping):
+        if self.verbose:
+            criterion = "Validation score" if early_stopping else "Training loss"
+            print(
+                f"{criterion} did not improve more than tol={self.tol} for "
+                f"{self.n_iter_no_change} consecutive epochs. Stopping."
+            )
 
     def _print_epoch(self, seconds):
         layers = ", ".join(f"{curve[-1]:.4f}" for curve in self.layer_loss_curves_)

@@ -167,11 +167,26 @@ class FFNetwork:
         ]
 
     # ------------------------------------------------------------------ training
-    def train_epoch(self, X, y, sample_weight, batch_size):
+    def set_hyperparameters(self, *, threshold, learning_rate, momentum):
+        """Change what may change between two calls to fit: no shape, no state."""
+        self.config.update(
+            threshold=threshold, learning_rate=learning_rate, momentum=momentum
+        )
+        for layer in self.layers:
+            layer.threshold = threshold
+        for optimizer in self.optimizers:
+            for group in optimizer.param_groups:
+                group["lr"] = learning_rate
+                if "momentum" in group:
+                    group["momentum"] = momentum
+
+    def train_epoch(self, X, y, sample_weight, batch_size, stop_requested=None):
         """One pass over ``(X, y)`` in shuffled minibatches.
 
         Returns the mean loss of each layer (and of the readout, last, if any) as
-        a list of floats: the only host synchronisation of the epoch.
+        a list of floats: the only host synchronisation of the epoch. Returns
+        ``None`` if ``stop_requested()`` turned true after some batch, leaving
+        the epoch unfinished.
         """
         n_samples = X.shape[0]
         order = torch.randperm(n_samples, generator=self.generator, device=self.device)
@@ -181,6 +196,8 @@ class FFNetwork:
             batch = order[start : start + batch_size]
             losses = self._train_step(X[batch], y[batch], sample_weight[batch])
             loss_sums += torch.stack(losses).detach().double() * batch.shape[0]
+            if stop_requested is not None and stop_requested():
+                return None
         return (loss_sums / n_samples).tolist()
 
     def _train_step(self, X, y, sample_weight):
@@ -285,19 +302,30 @@ class FFNetwork:
     def _modules(self):
         return [*self.layers] + ([self.readout] if self.readout is not None else [])
 
-    def weights(self):
-        """A copy of every weight, to :meth:`restore` later (e.g. the best epoch)."""
-        return [
-            {
-                name: value.detach().clone()
-                for name, value in module.state_dict().items()
-            }
-            for module in self._modules()
-        ]
+    def snapshot(self):
+        """A copy of all training state: weights, optimizer state, generator.
 
-    def restore(self, weights):
-        for module, module_weights in zip(self._modules(), weights):
-            module.load_state_dict(module_weights)
+        :meth:`restore` brings the network back to it exactly, e.g. to the best
+        epoch, or to the last finished epoch after an interruption.
+        """
+        return _map_tensors(self._state(), lambda tensor: tensor.detach().clone())
+
+    def restore(self, snapshot):
+        for module, weights in zip(self._modules(), snapshot["modules"]):
+            module.load_state_dict(weights)
+        for optimizer, optimizer_state in zip(self.optimizers, snapshot["optimizers"]):
+            # load_state_dict keeps references: copy, so the snapshot stays intact.
+            optimizer.load_state_dict(_map_tensors(optimizer_state, torch.clone))
+        if snapshot["generator_device"] == self.device.type:
+            self.generator.set_state(snapshot["generator"])
+
+    def _state(self):
+        return {
+            "modules": [module.state_dict() for module in self._modules()],
+            "optimizers": [optimizer.state_dict() for optimizer in self.optimizers],
+            "generator": self.generator.get_state(),
+            "generator_device": self.device.type,
+        }
 
     def parameters_are_finite(self):
         return all(
@@ -314,32 +342,23 @@ class FFNetwork:
         return self
 
     def __getstate__(self):
-        # Only plain CPU tensors leave the process, so a model trained on a GPU
-        # loads on a machine without one.
+        # Only plain CPU tensors, numbers and strings leave the process: a model
+        # trained on a GPU loads on a machine without one, and the state can be
+        # read back by torch.load(weights_only=True), which runs no code.
         return {
             "config": self.config,
             "device": str(self.device),
-            "dtype": self.dtype,
-            "layers": _cpu(self.layers.state_dict()),
-            "readout": None
-            if self.readout is None
-            else _cpu(self.readout.state_dict()),
-            "optimizers": [_cpu(opt.state_dict()) for opt in self.optimizers],
-            "generator": self.generator.get_state(),
+            "dtype": str(self.dtype).removeprefix("torch."),
+            **_map_tensors(self._state(), lambda tensor: tensor.detach().cpu()),
         }
 
     def __setstate__(self, state):
         device = state["device"]
         if torch.device(device).type == "cuda" and not torch.cuda.is_available():
             device = "cpu"
-        self.__init__(**state["config"], device=device, dtype=state["dtype"])
-        self.layers.load_state_dict(state["layers"])
-        if self.readout is not None:
-            self.readout.load_state_dict(state["readout"])
-        for optimizer, optimizer_state in zip(self.optimizers, state["optimizers"]):
-            optimizer.load_state_dict(optimizer_state)
-        if torch.device(state["device"]).type == self.device.type:
-            self.generator.set_state(state["generator"])
+        dtype = getattr(torch, state["dtype"])
+        self.__init__(**state["config"], device=device, dtype=dtype)
+        self.restore(state)
 
 
 def _make_optimizer(name, parameters, learning_rate, momentum):
@@ -348,11 +367,12 @@ def _make_optimizer(name, parameters, learning_rate, momentum):
     return torch.optim.SGD(parameters, lr=learning_rate, momentum=momentum, fused=True)
 
 
-def _cpu(tree):
+def _map_tensors(tree, function):
+    """Apply ``function`` to every tensor in nested dicts, lists and tuples."""
     if isinstance(tree, torch.Tensor):
-        return tree.detach().cpu()
+        return function(tree)
     if isinstance(tree, dict):
-        return {key: _cpu(value) for key, value in tree.items()}
-    if isinstance(tree, list):
-        return [_cpu(value) for value in tree]
+        return {key: _map_tensors(value, function) for key, value in tree.items()}
+    if isinstance(tree, list | tuple):
+        return type(tree)(_map_tensors(value, function) for value in tree)
     return tree
