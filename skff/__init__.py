@@ -1,7 +1,8 @@
 """skff: Hinton's Forward-Forward algorithm as a scikit-learn estimator."""
 
-from ._classifier import ForwardForwardClassifier
-
 __version__ = "0.1.0"
 
-__all__ = ["ForwardForwardClassifier", "__version__"]
+from ._classifier import ForwardForwardClassifier  # noqa: E402
+from ._persistence import load, save  # noqa: E402
+
+__all__ = ["ForwardForwardClassifier", "load", "save", "__version__"]
