@@ -78,13 +78,13 @@ class ForwardForwardClassifier(ClassifierMixin, BaseEstimator):
         features, at the row's largest absolute value: the MNIST trick of the
         Keras example, for data whose first features are always blank.
 
-    label_scale : float, default=0.1
+    label_scale : float, default=1.0
         Strength of the one-hot label code. With ``"append"`` the code's value is
-        ``label_scale`` times the length of the row's features, so
-        ``label_scale**2`` is the label's share of the input's energy (1% by
-        default, about what the label has in Hinton's MNIST setup) whatever the
-        number and scale of the features. With ``"replace"`` it multiplies the
-        row's largest absolute value.
+        ``label_scale`` times the root mean square of the row's features: the
+        label is as loud as a typical feature, whatever the number and the scale
+        of the features (on MNIST scaled to [0, 1], about a third of Hinton's
+        label value of 1). With ``"replace"`` it multiplies the row's largest
+        absolute value.
 
     negatives : {"random", "hard"}, default="random"
         How the wrong label of each negative sample is drawn. ``"random"``:
@@ -234,7 +234,7 @@ class ForwardForwardClassifier(ClassifierMixin, BaseEstimator):
         batch_size="auto",
         max_iter=60,
         label_overlay="append",
-        label_scale=0.1,
+        label_scale=1.0,
         negatives="random",
         prediction="goodness",
         early_stopping=False,
@@ -600,7 +600,13 @@ class ForwardForwardClassifier(ClassifierMixin, BaseEstimator):
             scores = network.readout_logits(X_t)
         else:
             scores = network.goodness_scores(X_t)
-        return scores.cpu().numpy().astype(np.float64)
+        scores = scores.cpu().numpy().astype(np.float64)
+        if not np.isfinite(scores).all():
+            raise ValueError(
+                "The network produced NaN or infinite scores: its weights are too "
+                "large for these inputs. Refit with a lower learning_rate_init."
+            )
+        return scores
 
     def _validated_scores(self, X):
         check_is_fitted(self)

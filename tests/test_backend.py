@@ -39,10 +39,16 @@ def data(n_rows=32, n_features=12, n_classes=4, seed=0):
 
 
 def explicit_overlay(X, labels, n_classes, overlay, label_scale):
-    """The overlaid input written out in full, as the Keras example builds it."""
+    """The overlaid input written out in full, as the Keras example builds it.
+
+    Rows are first brought to unit max-abs, which the first layer, blind to a
+    row's scale, does to keep squares from overflowing.
+    """
+    X = X / X.abs().amax(dim=1, keepdim=True)
     code = torch.nn.functional.one_hot(labels, n_classes).to(X.dtype)
     if overlay == "append":
-        return torch.cat([X, label_scale * X.norm(dim=1, keepdim=True) * code], dim=1)
+        rms = X.square().mean(dim=1, keepdim=True).sqrt()
+        return torch.cat([X, label_scale * rms * code], dim=1)
     strength = label_scale * X.abs().amax(dim=1, keepdim=True)
     return torch.cat([strength * code, X[:, n_classes:]], dim=1)
 
@@ -114,7 +120,8 @@ def test_neutral_label_puts_one_over_k_in_every_slot():
     network = make_network()
     layer = network.layers[0]
     X, _ = data()
-    strength = 0.5 * X.norm(dim=1, keepdim=True)
+    X = X / X.abs().amax(dim=1, keepdim=True)
+    strength = 0.5 * X.square().mean(dim=1, keepdim=True).sqrt()
     overlaid = torch.cat([X, strength * torch.full((len(X), 4), 0.25)], dim=1)
     first = LabelledFirstLayer(layer, network.overlay, X)
     torch.testing.assert_close(first.neutral(), explicit_first_layer(layer, overlaid))
@@ -206,3 +213,14 @@ def test_each_layer_has_its_own_optimizer():
     assert len(owned) == len(network.layers) + 1
     for index, layer in enumerate(network.layers):
         assert owned[index] == {id(p) for p in layer.parameters()}
+
+
+def test_first_layer_ignores_row_scale_and_survives_huge_features():
+    network = make_network()
+    X, y = data()
+    scales = torch.logspace(-20, 30, len(X)).unsqueeze(1)
+    reference = LabelledFirstLayer(network.layers[0], network.overlay, X)
+    scaled = LabelledFirstLayer(network.layers[0], network.overlay, X * scales)
+    labels = y.unsqueeze(0)
+    torch.testing.assert_close(scaled.for_labels(labels), reference.for_labels(labels))
+    assert torch.isfinite(network.goodness_scores(X * scales)).all()

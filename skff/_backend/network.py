@@ -26,6 +26,11 @@ class LabelledFirstLayer:
     """
 
     def __init__(self, layer, overlay, X):
+        # The layer normalises each row's length away, and the label strength
+        # scales with the row, so dividing a row by its largest absolute value
+        # changes nothing but keeps the squares of huge features from overflowing.
+        largest = X.abs().amax(dim=1, keepdim=True)
+        X = X / largest.clamp_min(torch.finfo(X.dtype).tiny)
         features = overlay.features(X)
         self.layer = layer
         self.strength = overlay.strength(X)

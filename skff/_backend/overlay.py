@@ -49,10 +49,9 @@ class AppendOverlay(LabelOverlay):
     """One-hot label appended after the features.
 
     Works for any feature layout, because no feature is overwritten. The label's
-    value is ``label_scale`` times the length of the row's features, so after the
-    first layer's normalisation the label has the same weight in every row and
-    for any number or scale of features: ``label_scale**2`` is the label's share
-    of energy relative to the features.
+    value is ``label_scale`` times the root mean square of the row's features,
+    so the label is as loud as a typical feature of its row, whatever the
+    number and the scale of the features.
     """
 
     @property
@@ -63,7 +62,7 @@ class AppendOverlay(LabelOverlay):
         return X
 
     def strength(self, X):
-        return self.label_scale * X.norm(dim=1)
+        return self.label_scale * X.norm(dim=1) / self.n_features**0.5
 
 
 class ReplaceOverlay(LabelOverlay):

@@ -1,0 +1,190 @@
+"""Whatever a pipeline hands over: fit and predict correctly, or say what is wrong.
+
+Property-based: hypothesis draws shapes, dtypes, non-finite values, label kinds
+and containers. Every draw must either fit and predict sensibly, or raise a
+ValueError/TypeError raised by scikit-learn's or skff's own validation, never an
+error from inside torch.
+"""
+
+import traceback
+import warnings
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sklearn.exceptions import ConvergenceWarning, DataConversionWarning
+
+from skff import ForwardForwardClassifier
+
+TINY = dict(hidden_layer_sizes=(4,), max_iter=2, random_state=0)
+DTYPES = [
+    bool,
+    np.int8,
+    np.int16,
+    np.int32,
+    np.int64,
+    np.uint8,
+    np.float16,
+    np.float32,
+    np.float64,
+    "object-numbers",
+    "object-strings",
+    complex,
+]
+CONTAINERS = ["array", "list", "dataframe", "mixed-dataframe", "sparse"]
+
+
+def fit_and_predict(X, y):
+    """Fit a tiny model; if that works, check its predictions make sense."""
+    clf = ForwardForwardClassifier(**TINY)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        warnings.simplefilter("ignore", DataConversionWarning)
+        clf.fit(X, y)
+    labels = clf.predict(X)
+    proba = clf.predict_proba(X)
+    n_rows = len(labels)
+    assert set(labels) <= set(clf.classes_)
+    assert proba.shape == (n_rows, len(clf.classes_))
+    assert np.isfinite(proba).all()
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0, rtol=1e-6)
+    return clf
+
+
+def assert_fits_or_explains(X, y):
+    try:
+        fit_and_predict(X, y)
+    except (ValueError, TypeError) as error:
+        message = str(error)
+        assert len(message) > 15, message
+        frames = traceback.extract_tb(error.__traceback__)
+        origin = frames[-1].filename
+        assert "/torch/" not in origin, f"raised inside torch: {origin}: {message}"
+
+
+@st.composite
+def feature_matrices(draw):
+    n_rows = draw(st.sampled_from([0, 1, 2, 7, 40]))
+    n_features = draw(st.sampled_from([1, 3, 12, 10_000]))
+    dtype = draw(st.sampled_from(DTYPES))
+    magnitude = draw(st.sampled_from([1e-30, 1.0, 1e3, 1e30]))
+    rng = np.random.default_rng(draw(st.integers(0, 2**16)))
+    values = rng.normal(size=(n_rows, n_features)) * magnitude
+    if draw(st.booleans()) and values.size:
+        bad = draw(st.sampled_from([np.nan, np.inf, -np.inf]))
+        values.flat[draw(st.integers(0, values.size - 1))] = bad
+    if dtype == "object-numbers":
+        X = values.astype(object)
+    elif dtype == "object-strings":
+        X = values.astype(str).astype(object)
+    elif dtype is complex:
+        X = values + 1j
+    else:
+        with np.errstate(all="ignore"):
+            X = values.astype(dtype)
+    return X, draw(st.sampled_from(CONTAINERS))
+
+
+def as_container(X, container):
+    if container == "list":
+        return X.tolist()
+    if container == "sparse":
+        from scipy import sparse
+
+        return sparse.csr_matrix(X) if X.dtype.kind in "biuf" else X
+    if container in ("dataframe", "mixed-dataframe"):
+        pd = pytest.importorskip("pandas")
+        frame = pd.DataFrame(X)
+        if container == "mixed-dataframe" and frame.shape[1] > 1:
+            frame[0] = frame[0].astype(str) if X.dtype == object else frame[0] > 0
+        return frame
+    return X
+
+
+@st.composite
+def label_vectors(draw, n_rows):
+    kind = draw(st.sampled_from(["ints", "strings", "floats-with-nan", "one-class"]))
+    n_rows = n_rows + draw(st.sampled_from([0, 0, 0, 1]))  # sometimes mismatched
+    classes = draw(st.integers(2, 5))
+    y = np.arange(n_rows) % classes
+    if kind == "strings":
+        return np.array([f"label {k}" for k in y], dtype=object)
+    if kind == "floats-with-nan":
+        y = y.astype(float)
+        if n_rows:
+            y[0] = np.nan
+        return y
+    if kind == "one-class":
+        return np.zeros(n_rows, dtype=int)
+    return y
+
+
+@settings(
+    max_examples=120,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+@given(data=st.data())
+def test_any_input_fits_or_raises_a_clear_error(data):
+    X, container = data.draw(feature_matrices())
+    y = data.draw(label_vectors(len(X)))
+    assert_fits_or_explains(as_container(X, container), y)
+
+
+@pytest.mark.parametrize(
+    ("X", "y", "message"),
+    [
+        (np.ones((0, 3)), np.array([], dtype=int), "0 sample"),
+        (np.ones((4, 0)), np.arange(4) % 2, "0 feature"),
+        (np.ones((4, 3, 2)), np.arange(4) % 2, "Found array with dim 3"),
+        (np.ones((4, 3)), np.arange(5) % 2, "inconsistent numbers of samples"),
+        (np.array([["a", "b"], ["c", "d"]], dtype=object), [0, 1], "could not convert"),
+        (np.ones((4, 3)) + 1j, np.arange(4) % 2, "Complex data not supported"),
+        (np.ones((4, 3)), [0, 1, np.nan, 1], "Input y contains NaN"),
+        (np.full((4, 3), 1e300), np.arange(4) % 2, "too large for dtype"),
+    ],
+    ids=[
+        "no-rows",
+        "no-features",
+        "3d",
+        "lengths",
+        "strings",
+        "complex",
+        "nan-y",
+        "huge",
+    ],
+)
+def test_each_bad_input_names_its_problem(X, y, message):
+    with pytest.raises(ValueError, match=message):
+        ForwardForwardClassifier(**TINY).fit(X, y)
+
+
+@pytest.mark.parametrize(
+    "dtype", [bool, np.int8, np.uint8, np.int64, np.float16, np.float32, np.float64]
+)
+def test_every_numeric_dtype_trains(dtype):
+    rng = np.random.default_rng(0)
+    X = (rng.normal(size=(60, 5)) * 3).astype(dtype)
+    y = np.arange(60) % 3
+    clf = fit_and_predict(X, y)
+    assert clf.n_features_in_ == 5
+
+
+def test_huge_features_train_like_ordinary_ones():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(200, 5))
+    y = (X[:, 0] > 0).astype(int)
+    settings = dict(max_iter=30, random_state=0)
+    ordinary = ForwardForwardClassifier(**settings).fit(X, y)
+    # The first layer sees each row only up to scale: 1e30 changes nothing.
+    huge = ForwardForwardClassifier(**settings).fit(X * 1e30, y)
+    assert np.mean(huge.predict(X * 1e30) == ordinary.predict(X)) > 0.95
+    assert huge.score(X * 1e30, y) > 0.9
+
+
+def test_one_row_and_one_feature():
+    with pytest.raises(ValueError, match="one class"):
+        ForwardForwardClassifier(**TINY).fit([[1.0]], [0])
+    clf = fit_and_predict([[0.0], [1.0]], ["no", "yes"])
+    assert clf.n_features_in_ == 1
