@@ -79,6 +79,16 @@ class FFLayer(nn.Module):
         """
         return F.relu(projected * self.input_scale(sq_norm).unsqueeze(-1) + self.bias)
 
+    def activate_(self, projected, sq_norm):
+        """:meth:`activate` in place, for inference: ``projected`` is the output."""
+        projected.mul_(self.input_scale(sq_norm).unsqueeze(-1))
+        return projected.add_(self.bias).relu_()
+
+    def forward_into(self, inputs, sq_norm, out):
+        """Inference forward pass written into the preallocated ``out``."""
+        torch.matmul(inputs, self.weight.T, out=out)
+        return self.activate_(out, sq_norm)
+
     def forward(self, inputs, sq_norm=None):
         if sq_norm is None:
             sq_norm = inputs.square().sum(dim=-1)

@@ -50,15 +50,23 @@ class LabelledFirstLayer:
         activity = self.layer.activate(projected, sq_norm)
         return activity.reshape(-1, self.layer.n_units)
 
-    def for_all_labels(self):
+    @torch.no_grad()
+    def for_all_labels(self, out=None):
         """Activities of every row under every label, row after row.
 
-        Returns ``(n_rows * n_classes, n_units)``.
+        Returns ``(n_rows * n_classes, n_units)``, written into ``out`` if given.
+        Inference only: the activity is built in place.
         """
-        strength = self.strength[:, None, None]
-        projected = self.projected.unsqueeze(1) + strength * self.layer.label_weight
+        n_rows, n_units = self.projected.shape
+        n_classes = self.layer.label_weight.shape[0]
+        if out is None:
+            out = self.projected.new_empty((n_rows * n_classes, n_units))
+        activity = out.view(n_rows, n_classes, n_units)
+        torch.mul(self.strength[:, None, None], self.layer.label_weight, out=activity)
+        activity.add_(self.projected.unsqueeze(1))
         sq_norm = (self.feature_sq_norm + self.strength.square()).unsqueeze(1)
-        return self.layer.activate(projected, sq_norm).reshape(-1, self.layer.n_units)
+        self.layer.activate_(activity, sq_norm)
+        return out
 
     def neutral(self):
         """Activities under the neutral label, ``1 / n_classes`` in every label slot."""
@@ -261,19 +269,24 @@ class FFNetwork:
         ]
         return torch.cat(normalised, dim=1)
 
-    def _score_in_blocks(self, X, score_block, n_copies):
-        """Apply ``score_block`` to blocks of rows and stack the results.
-
-        A block's ``n_copies`` overlaid copies fit in :data:`SCORING_MEMORY_BUDGET`
-        (activity, its square and the next projection coexist). On the CPU every
-        block is padded to the same height (see :data:`CPU_SCORING_BLOCK`).
-        """
+    def _block_rows(self, n_copies):
+        """Rows per scoring block: their ``n_copies`` overlaid copies fit in
+        :data:`SCORING_MEMORY_BUDGET`; on the CPU, a fixed height (see
+        :data:`CPU_SCORING_BLOCK`)."""
         widest = max(layer.n_units for layer in self.layers)
-        bytes_per_row = 3 * n_copies * widest * torch.finfo(self.dtype).bits // 8
-        block = max(1, SCORING_MEMORY_BUDGET // bytes_per_row)
-        n_rows = X.shape[0]
+        bytes_per_row = n_copies * widest * torch.finfo(self.dtype).bits // 8
+        block = max(1, SCORING_MEMORY_BUDGET // (2 * bytes_per_row))
         if self.device.type == "cpu":
             block = min(block, CPU_SCORING_BLOCK)
+        return block
+
+    def _score_in_blocks(self, X, block, score_block):
+        """Apply ``score_block`` to blocks of ``block`` rows and stack the results.
+
+        On the CPU the last block is padded, so every block has the same height.
+        """
+        n_rows = X.shape[0]
+        if self.device.type == "cpu":
             X = torch.cat([X, X.new_zeros(((-n_rows) % block, X.shape[1]))])
         scores = [score_block(rows) for rows in torch.split(X, block)]
         if not scores:
@@ -282,15 +295,34 @@ class FFNetwork:
 
     @torch.inference_mode()
     def goodness_scores(self, X):
-        """Goodness summed over layers, for every row and label: ``(n_rows, K)``."""
-        return self._score_in_blocks(X, self._goodness_chunk, self.n_classes)
+        """Goodness summed over layers, for every row and label: ``(n_rows, K)``.
 
-    def _goodness_chunk(self, X):
+        The ``n_classes`` activities of a block live in one buffer per layer,
+        allocated once per call and reused by every block: allocating them anew
+        for each block lets the C allocator fragment memory until the process
+        holds many times the budget.
+        """
+        block = self._block_rows(self.n_classes)
+        buffers = [
+            X.new_empty((block * self.n_classes, layer.n_units))
+            for layer in self.layers
+        ]
+
+        def score_block(rows):
+            in_use = [buffer[: rows.shape[0] * self.n_classes] for buffer in buffers]
+            return self._goodness_block(rows, in_use)
+
+        return self._score_in_blocks(X, block, score_block)
+
+    def _goodness_block(self, X, buffers):
         first = LabelledFirstLayer(self.layers[0], self.overlay, X)
-        total = sum(
-            layer.goodness(sum_squares)
-            for layer, _, sum_squares in self._activities(first.for_all_labels())
-        )
+        activity = first.for_all_labels(out=buffers[0])
+        sum_squares = torch.linalg.vector_norm(activity, dim=1).square_()
+        total = self.layers[0].goodness(sum_squares)
+        for layer, buffer in zip(self.layers[1:], buffers[1:]):
+            activity = layer.forward_into(activity, sum_squares, out=buffer)
+            sum_squares = torch.linalg.vector_norm(activity, dim=1).square_()
+            total += layer.goodness(sum_squares)
         return total.reshape(X.shape[0], self.n_classes)
 
     @torch.inference_mode()
@@ -301,7 +333,7 @@ class FFNetwork:
             first = LabelledFirstLayer(self.layers[0], self.overlay, rows)
             return self.readout(self._neutral_features(first))
 
-        return self._score_in_blocks(X, logits, 1)
+        return self._score_in_blocks(X, self._block_rows(1), logits)
 
     # ------------------------------------------------------------- persistence
     def _modules(self):
