@@ -224,3 +224,18 @@ def test_first_layer_ignores_row_scale_and_survives_huge_features():
     labels = y.unsqueeze(0)
     torch.testing.assert_close(scaled.for_labels(labels), reference.for_labels(labels))
     assert torch.isfinite(network.goodness_scores(X * scales)).all()
+
+
+def test_a_network_saved_on_a_gpu_loads_on_the_cpu():
+    if torch.cuda.is_available():
+        pytest.skip("this machine has CUDA: the GPU side is checked on a GPU")
+    network = make_network()
+    X, y = data()
+    network.train_epoch(X, y, torch.ones(len(y)), batch_size=8)
+    state = network.__getstate__()
+    state["device"] = "cuda:0"  # what a GPU-trained network's state says
+    state["generator_device"] = "cuda"
+    restored = FFNetwork.__new__(FFNetwork)
+    restored.__setstate__(state)
+    assert restored.device.type == "cpu"
+    assert torch.equal(restored.goodness_scores(X), network.goodness_scores(X))
