@@ -92,7 +92,10 @@ def as_container(X, container):
     if container == "sparse":
         from scipy import sparse
 
-        return sparse.csr_matrix(X) if X.dtype.kind in "biuf" else X
+        if X.dtype.kind not in "biuf":
+            return X
+        # scipy.sparse holds no float16: the nearest sparse matrix is float32.
+        return sparse.csr_matrix(X.astype(np.float32) if X.dtype == np.float16 else X)
     if container in ("dataframe", "mixed-dataframe"):
         pd = pytest.importorskip("pandas")
         frame = pd.DataFrame(X)
