@@ -125,6 +125,7 @@ def label_vectors(draw, n_rows):
 
 @settings(
     max_examples=120,
+    derandomize=True,  # the same draws on every run: CI never flakes
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
