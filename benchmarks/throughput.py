@@ -1,0 +1,191 @@
+"""Training throughput of skff against the machine's own matmul rate.
+
+Run ``python benchmarks/throughput.py`` (``--quick`` for a smaller sweep). For
+each layer shape and batch size it trains on MNIST-sized data (real MNIST when
+found, else random data of the same shape: the work is the same), times whole
+epochs, and compares the floating-point work done with torch's fp32 matmul rate
+measured in the same process. Each configuration runs in its own subprocess, so
+its peak memory is its own. Results: ``benchmarks/results/throughput.json``.
+
+The work counted per sample and layer of ``n_in`` inputs and ``n_out`` units is
+the issue's "essential" count, ``8 * n_in * n_out``: forward and weight gradient
+(2 flops each per weight) for the positive and the negative pass. skff's first
+layer shares the data's projection between positive and negative labels, so it
+does only half of that; ``executed_gflop`` counts what is really computed.
+"""
+
+import argparse
+import json
+import platform
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+RESULTS = Path(__file__).parent / "results" / "throughput.json"
+N_ROWS, N_FEATURES, N_CLASSES = 60_000, 784, 10
+
+
+def cpu_name():
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def matmul_gflops(torch, shapes, repeats=20):
+    """Median fp32 GFLOP/s of ``a @ b`` over the given ``(m, k, n)`` shapes."""
+    rates = {}
+    for m, k, n in shapes:
+        a, b = torch.randn(m, k), torch.randn(k, n)
+        for _ in range(3):
+            a @ b
+        times = []
+        for _ in range(repeats):
+            started = time.perf_counter()
+            a @ b
+            times.append(time.perf_counter() - started)
+        times.sort()
+        rates[f"{m}x{k}@{k}x{n}"] = 2 * m * k * n / times[len(times) // 2] / 1e9
+    return rates
+
+
+def run_one(hidden, batch_size, epochs, data_home):
+    """Train one configuration; print a JSON line. Runs in a fresh subprocess."""
+    import resource
+    import warnings
+
+    import numpy as np
+    import torch
+
+    from skff import ForwardForwardClassifier
+
+    try:
+        from skff.datasets import load_mnist
+
+        X, y = load_mnist(data_home, return_X_y=True)
+        data = "MNIST train"
+    except FileNotFoundError:
+        rng = np.random.default_rng(0)
+        X = rng.random((N_ROWS, N_FEATURES), dtype=np.float32)
+        y = np.arange(N_ROWS) % N_CLASSES
+        data = "random, MNIST-sized"
+    widths = [N_FEATURES + N_CLASSES, *hidden]
+    pairs = list(zip(widths[:-1], widths[1:]))
+    essential = 8 * sum(n_in * n_out for n_in, n_out in pairs) * len(X)
+    executed = essential - 4 * pairs[0][0] * pairs[0][1] * len(X)
+    shapes = [(2 * batch_size, n_in, n_out) for n_in, n_out in pairs]
+    rates = matmul_gflops(torch, shapes)
+    matmul_rate = float(np.median(list(rates.values())))
+
+    clf = ForwardForwardClassifier(
+        hidden, batch_size=batch_size, max_iter=1, warm_start=True, random_state=0
+    )
+    baseline_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    seconds = []
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        clf.fit(X[: 4 * batch_size], y[: 4 * batch_size])  # warm-up, not timed
+        for _ in range(epochs):
+            started = time.perf_counter()
+            clf.fit(X, y)
+            seconds.append(time.perf_counter() - started)
+    epoch = float(np.median(seconds))
+    started = time.perf_counter()
+    clf.predict(X[:10_000])
+    predict_seconds = time.perf_counter() - started
+    print(
+        json.dumps(
+            dict(
+                hidden_layer_sizes=list(hidden),
+                batch_size=batch_size,
+                data=data,
+                rows=len(X),
+                seconds_per_epoch=epoch,
+                epochs_timed=epochs,
+                essential_gflop=essential / 1e9,
+                executed_gflop=executed / 1e9,
+                essential_gflops_per_s=essential / epoch / 1e9,
+                matmul_gflops_per_s=matmul_rate,
+                matmul_rates=rates,
+                ratio_to_matmul=essential / epoch / 1e9 / matmul_rate,
+                floor_seconds=essential / 1e9 / matmul_rate,
+                predict_10k_seconds=predict_seconds,
+                peak_rss_mib=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+                peak_rss_over_data_mib=resource.getrusage(
+                    resource.RUSAGE_SELF
+                ).ru_maxrss
+                / 1024
+                - baseline_mib,
+                torch_threads=torch.get_num_threads(),
+            )
+        )
+    )
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="fewer configurations")
+    parser.add_argument("--epochs", type=int, default=2, help="epochs timed per run")
+    parser.add_argument(
+        "--data-home", default=str(Path(__file__).parents[2] / "shared" / "data")
+    )
+    parser.add_argument("--one", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.one:
+        hidden, batch_size = json.loads(args.one)
+        run_one(tuple(hidden), batch_size, args.epochs, args.data_home)
+        return
+
+    import torch
+
+    layer_sizes = (
+        [(500, 500)] if args.quick else [(500, 500), (1000, 1000), (2000, 2000)]
+    )
+    batch_sizes = [128, 1024] if args.quick else [128, 512, 2048]
+    runs = []
+    for hidden in layer_sizes:
+        for batch_size in batch_sizes:
+            command = [
+                sys.executable,
+                __file__,
+                "--one",
+                json.dumps([hidden, batch_size]),
+                "--epochs",
+                str(args.epochs),
+                "--data-home",
+                args.data_home,
+            ]
+            output = subprocess.run(command, capture_output=True, text=True, check=True)
+            result = json.loads(output.stdout.strip().splitlines()[-1])
+            runs.append(result)
+            print(
+                f"{'-'.join(map(str, hidden)):>10} batch {batch_size:>5}: "
+                f"{result['seconds_per_epoch']:6.2f} s/epoch, "
+                f"{result['essential_gflops_per_s']:6.1f} GFLOP/s essential = "
+                f"{result['ratio_to_matmul']:.0%} of matmul "
+                f"({result['matmul_gflops_per_s']:.0f} GFLOP/s), "
+                f"predict 10k {result['predict_10k_seconds']:.2f} s, "
+                f"peak {result['peak_rss_mib']:.0f} MiB",
+                flush=True,
+            )
+    report = dict(
+        command="python benchmarks/throughput.py" + (" --quick" if args.quick else ""),
+        machine=dict(
+            cpu=cpu_name(),
+            platform=platform.platform(),
+            torch=torch.__version__,
+            threads=torch.get_num_threads(),
+        ),
+        runs=runs,
+    )
+    RESULTS.parent.mkdir(exist_ok=True)
+    RESULTS.write_text(json.dumps(report, indent=1))
+    print(f"on {report['machine']['cpu']}, torch {torch.__version__}; wrote {RESULTS}")
+
+
+if __name__ == "__main__":
+    main()
