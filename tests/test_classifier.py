@@ -1,7 +1,6 @@
 """ForwardForwardClassifier as a scikit-learn user meets it."""
 
 import pickle
-import warnings
 
 import joblib
 import numpy as np
@@ -18,13 +17,6 @@ from skff import ForwardForwardClassifier
 
 # Small and quick, through the same code paths as the defaults.
 SMALL = dict(hidden_layer_sizes=(64, 64), max_iter=20, random_state=0)
-
-
-@pytest.fixture(autouse=True)
-def _quiet_convergence():
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        yield
 
 
 @pytest.fixture(scope="module")

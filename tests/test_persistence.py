@@ -4,26 +4,18 @@ import io
 import json
 import os
 import pickle
-import warnings
 import zipfile
 
 import numpy as np
 import pytest
 import torch
 from sklearn.datasets import make_classification
-from sklearn.exceptions import ConvergenceWarning, NotFittedError
+from sklearn.exceptions import NotFittedError
 
 from skff import ForwardForwardClassifier, load, save
 from skff._persistence import FORMAT_VERSION
 
 SMALL = dict(hidden_layer_sizes=(32, 16), max_iter=3, random_state=0)
-
-
-@pytest.fixture(autouse=True)
-def _quiet_convergence():
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        yield
 
 
 @pytest.fixture(scope="module")
