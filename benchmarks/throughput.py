@@ -9,9 +9,12 @@ its peak memory is its own. Results: ``benchmarks/results/throughput.json``.
 
 The work counted per sample and layer of ``n_in`` inputs and ``n_out`` units is
 the issue's "essential" count, ``8 * n_in * n_out``: forward and weight gradient
-(2 flops each per weight) for the positive and the negative pass. skff's first
-layer shares the data's projection between positive and negative labels, so it
-does only half of that; ``executed_gflop`` counts what is really computed.
+(2 flops each per weight) for the positive and the negative pass, plus what the
+default recipe adds: hard negatives need a neutral-label forward pass through
+the layers after the first, and the softmax readout's forward and gradient.
+skff's first layer shares the data's projection between positive, negative and
+neutral labels, so it does only half of its count; ``executed_gflop`` counts
+what is really computed.
 """
 
 import argparse
@@ -75,7 +78,13 @@ def run_one(hidden, batch_size, epochs, data_home):
         data = "random, MNIST-sized"
     widths = [N_FEATURES + N_CLASSES, *hidden]
     pairs = list(zip(widths[:-1], widths[1:]))
-    essential = 8 * sum(n_in * n_out for n_in, n_out in pairs) * len(X)
+    per_sample = 8 * sum(n_in * n_out for n_in, n_out in pairs)
+    # The defaults' hard negatives add a neutral-label forward pass (the first
+    # layer's projection is shared, so from the second layer on) and the
+    # readout's forward and weight gradient.
+    per_sample += 2 * sum(n_in * n_out for n_in, n_out in pairs[1:])
+    per_sample += 4 * sum(hidden) * N_CLASSES
+    essential = per_sample * len(X)
     executed = essential - 4 * pairs[0][0] * pairs[0][1] * len(X)
     shapes = [(2 * batch_size, n_in, n_out) for n_in, n_out in pairs]
     rates = matmul_gflops(torch, shapes)

@@ -44,10 +44,11 @@ class ForwardForwardClassifier(ClassifierMixin, BaseEstimator):
         Width of each Forward-Forward layer. The Keras example uses (500, 500),
         Hinton (2022) four layers of 2000.
 
-    threshold : float, default=2.0
+    threshold : float, default=4.0
         Goodness above which a sample counts as positive. With
         ``goodness="mean_squares"`` it does not depend on the layer width; with
-        ``"sum_squares"`` scale it with the width.
+        ``"sum_squares"`` scale it with the width. Layers start near a mean
+        square of 0.5; on MNIST, 4.0 learns faster than 1.0 or 2.0.
 
     goodness : {"mean_squares", "sum_squares"}, default="mean_squares"
         Goodness of a layer's activity vector: the mean of its squares (Keras
@@ -86,17 +87,21 @@ class ForwardForwardClassifier(ClassifierMixin, BaseEstimator):
         label value of 1). With ``"replace"`` it multiplies the row's largest
         absolute value.
 
-    negatives : {"random", "hard"}, default="random"
-        How the wrong label of each negative sample is drawn. ``"random"``:
-        uniformly among the wrong labels. ``"hard"``: in proportion to the softmax
-        readout's current belief in each wrong label (Hinton 2022), which trains
-        the readout as well.
+    negatives : {"random", "hard"}, default="hard"
+        How the wrong label of each negative sample is drawn. ``"hard"``: in
+        proportion to the softmax readout's current belief in each wrong label,
+        the true label excluded (Hinton 2022); this trains the readout too, at
+        the cost of one more forward pass per batch. ``"random"``: uniformly
+        among the wrong labels.
 
-    prediction : {"goodness", "softmax"}, default="goodness"
+    prediction : {"softmax", "goodness"}, default="softmax"
+        ``"softmax"`` reads the label from one pass under a neutral label, through
+        a linear softmax readout trained on the layers' activities (no gradient
+        reaches the layers): one pass whatever the number of classes.
         ``"goodness"`` scores every candidate label by the goodness summed over
-        layers (one pass per label, chunked over rows). ``"softmax"`` reads the
-        label from one pass under a neutral label, through a linear softmax
-        readout trained on the layers' activities (no gradient reaches the layers).
+        layers: one pass per label, in blocks of rows. Hinton (2022) finds the
+        two about equally accurate; on MNIST with hard negatives the readout is
+        ahead early in training.
 
     early_stopping : bool, default=False
         Hold out ``validation_fraction`` of the training data (stratified) and stop
@@ -226,7 +231,7 @@ class ForwardForwardClassifier(ClassifierMixin, BaseEstimator):
         self,
         hidden_layer_sizes=(500, 500),
         *,
-        threshold=2.0,
+        threshold=4.0,
         goodness="mean_squares",
         learning_rate_init=0.003,
         optimizer="adam",
@@ -235,8 +240,8 @@ class ForwardForwardClassifier(ClassifierMixin, BaseEstimator):
         max_iter=60,
         label_overlay="append",
         label_scale=1.0,
-        negatives="random",
-        prediction="goodness",
+        negatives="hard",
+        prediction="softmax",
         early_stopping=False,
         validation_fraction=0.1,
         n_iter_no_change=10,

@@ -239,3 +239,13 @@ def test_a_network_saved_on_a_gpu_loads_on_the_cpu():
     restored.__setstate__(state)
     assert restored.device.type == "cpu"
     assert torch.equal(restored.goodness_scores(X), network.goodness_scores(X))
+
+
+def test_hard_negatives_survive_a_diverging_readout():
+    generator = torch.Generator().manual_seed(0)
+    labels = torch.tensor([0, 1, 2, 3])
+    logits = torch.tensor(
+        [[float("nan")] * 4, [float("inf")] * 4, [1.0] * 4, [0.0] * 4]
+    )
+    negatives = hard_wrong_labels(labels, logits, generator)
+    assert not torch.any(negatives == labels)

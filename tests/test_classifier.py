@@ -47,10 +47,10 @@ def test_is_a_classifier_for_sklearn():
     "settings",
     [
         {},
-        {"prediction": "softmax"},
-        {"negatives": "hard", "prediction": "softmax"},
+        {"negatives": "random", "prediction": "goodness"},
+        {"negatives": "random", "prediction": "softmax"},
     ],
-    ids=["goodness", "softmax", "hard-negatives"],
+    ids=["defaults", "random-negatives-goodness", "random-negatives-softmax"],
 )
 def test_learns_digits_in_seconds(digits, settings):
     X_train, X_test, y_train, y_test = digits
@@ -90,8 +90,12 @@ def test_fitted_attributes(blobs):
     assert all(len(curve) == clf.n_iter_ for curve in clf.layer_loss_curves_)
     np.testing.assert_allclose(clf.loss_curve_, np.mean(clf.layer_loss_curves_, axis=0))
     assert clf.loss_curve_[-1] < clf.loss_curve_[0]
-    assert clf.readout_loss_curve_ is None
+    assert len(clf.readout_loss_curve_) == clf.n_iter_
     assert clf.validation_scores_ is None
+    goodness_only = ForwardForwardClassifier(
+        **SMALL, negatives="random", prediction="goodness"
+    ).fit(X, y)
+    assert goodness_only.readout_loss_curve_ is None
 
 
 def test_predict_proba_columns_follow_classes_(blobs):
@@ -254,7 +258,7 @@ def test_early_stopping_keeps_the_best_epoch(blobs):
 
 def test_joblib_and_pickle_round_trips_predict_identically(blobs, tmp_path):
     X, y = blobs
-    clf = ForwardForwardClassifier(**SMALL, prediction="softmax").fit(X, y)
+    clf = ForwardForwardClassifier(**SMALL, prediction="goodness").fit(X, y)
     joblib.dump(clf, tmp_path / "model.joblib")
     loaded = joblib.load(tmp_path / "model.joblib")
     assert np.array_equal(loaded.predict_proba(X), clf.predict_proba(X))

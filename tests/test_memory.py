@@ -20,7 +20,9 @@ rng = np.random.default_rng(0)
 X = rng.normal(size=(n_rows, 20)).astype(np.float32)
 y = np.arange(n_rows) % n_classes
 baseline = peak_mib()
-clf = ForwardForwardClassifier((width, width), max_iter=1, batch_size=256)
+clf = ForwardForwardClassifier(
+    (width, width), max_iter=1, batch_size=256, prediction="goodness"
+)
 clf.fit(X, y)
 after_fit = peak_mib()
 scores = clf.decision_function(X)

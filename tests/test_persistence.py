@@ -34,7 +34,7 @@ def round_trip(estimator):
 
 
 @pytest.mark.parametrize(
-    "settings", [{}, {"prediction": "softmax", "negatives": "hard"}]
+    "settings", [{}, {"prediction": "goodness", "negatives": "random"}]
 )
 def test_round_trip_predicts_identically(data, settings):
     X, y = data

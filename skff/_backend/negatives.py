@@ -20,9 +20,11 @@ def hard_wrong_labels(labels, logits, generator):
 
     Hinton (2022): negatives the model confuses with the truth teach it most. The
     true label's probability is set to zero; a small floor keeps every wrong label
-    possible, so a confident model still sees all of them now and then.
+    possible, so a confident model still sees all of them now and then. A
+    diverging readout (NaN logits) falls back to uniform wrong labels until the
+    epoch ends and the divergence is reported.
     """
-    probabilities = torch.softmax(logits.float(), dim=1) + 1e-6
+    probabilities = torch.softmax(logits.float(), dim=1).nan_to_num_(0.0) + 1e-6
     probabilities.scatter_(1, labels.unsqueeze(1), 0.0)
     return torch.multinomial(probabilities, 1, generator=generator).squeeze(1)
 

@@ -169,9 +169,12 @@ class FFNetwork:
         )
         self.readout = None
         if softmax_readout:
-            self.readout = nn.Linear(
-                sum(hidden_layer_sizes), n_classes, device=self.device, dtype=dtype
+            # Built on the meta device, so nn.Linear's own random initialisation
+            # does not draw from torch's global generator; it starts at zero.
+            readout = nn.Linear(
+                sum(hidden_layer_sizes), n_classes, device="meta", dtype=dtype
             )
+            self.readout = readout.to_empty(device=self.device)
             nn.init.zeros_(self.readout.weight)
             nn.init.zeros_(self.readout.bias)
         self.optimizers = [
