@@ -25,18 +25,10 @@ import sys
 import time
 from pathlib import Path
 
+from _machine import cpu_name
+
 RESULTS = Path(__file__).parent / "results" / "throughput.json"
 N_ROWS, N_FEATURES, N_CLASSES = 60_000, 784, 10
-
-
-def cpu_name():
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
 
 
 def matmul_gflops(torch, shapes, repeats=20):

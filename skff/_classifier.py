@@ -127,6 +127,11 @@ class ForwardForwardClassifier(ClassifierMixin, BaseEstimator):
         NumPy and torch seeds are neither used nor changed. Pass an int for
         reproducible fits (bit-identical on CPU).
 
+    dtype : {"float32", "float64"}, default="float32"
+        Precision of the weights and of the computation. float32 is about twice
+        as fast on CPUs and far faster on GPUs; float64 is there for numerical
+        comparisons (e.g. with MLPClassifier's default precision).
+
     device : {"cpu", "cuda", "auto"} or str, default="cpu"
         Where the network trains. ``"auto"`` picks CUDA when it is available. Any
         device string torch accepts (``"cuda:1"``) works too. A fitted model
@@ -223,6 +228,7 @@ class ForwardForwardClassifier(ClassifierMixin, BaseEstimator):
         "tol": [Interval(Real, 0, None, closed="left")],
         "warm_start": ["boolean"],
         "random_state": ["random_state"],
+        "dtype": [StrOptions({"float32", "float64"})],
         "device": [str],
         "verbose": ["verbose"],
     }
@@ -248,6 +254,7 @@ class ForwardForwardClassifier(ClassifierMixin, BaseEstimator):
         tol=1e-4,
         warm_start=False,
         random_state=None,
+        dtype="float32",
         device="cpu",
         verbose=0,
     ):
@@ -269,6 +276,7 @@ class ForwardForwardClassifier(ClassifierMixin, BaseEstimator):
         self.tol = tol
         self.warm_start = warm_start
         self.random_state = random_state
+        self.dtype = dtype
         self.device = device
         self.verbose = verbose
 
@@ -330,10 +338,12 @@ class ForwardForwardClassifier(ClassifierMixin, BaseEstimator):
     def _fit(self, X, y, sample_weight, *, incremental, first_call=None):
         if first_call is None:
             first_call = not (self.warm_start and hasattr(self, "network_"))
-        X, y = validate_data(self, X, y, reset=first_call, dtype=np.float32, order="C")
+        X, y = validate_data(
+            self, X, y, reset=first_call, dtype=self._numpy_dtype(), order="C"
+        )
         check_classification_targets(y)
         sample_weight = _check_sample_weight(
-            sample_weight, X, dtype=np.float32, ensure_non_negative=True
+            sample_weight, X, dtype=self._numpy_dtype(), ensure_non_negative=True
         )
         if not incremental:
             self._set_classes(y, first_call)
@@ -390,6 +400,9 @@ class ForwardForwardClassifier(ClassifierMixin, BaseEstimator):
             )
         return np.searchsorted(self.classes_, y)
 
+    def _numpy_dtype(self):
+        return np.dtype(self.dtype)
+
     def _architecture(self):
         """The network settings fixed at the first fit, as FFNetwork names them."""
         hidden_layer_sizes = np.atleast_1d(self.hidden_layer_sizes).tolist()
@@ -423,6 +436,7 @@ class ForwardForwardClassifier(ClassifierMixin, BaseEstimator):
             momentum=self.momentum,
             seed=self._random_state.randint(np.iinfo(np.int32).max),
             device=device,
+            dtype=getattr(torch, self.dtype),
         )
         self.n_layers_ = len(hidden_layer_sizes)
         self.n_iter_ = 0
@@ -447,6 +461,9 @@ class ForwardForwardClassifier(ClassifierMixin, BaseEstimator):
             for name, value in self._architecture().items()
             if network.config[name] != value
         ]
+        fitted_dtype = str(network.dtype).removeprefix("torch.")
+        if fitted_dtype != self.dtype:
+            changed.append(f"dtype={self.dtype!r} (fitted with {fitted_dtype!r})")
         if changed:
             raise ValueError(
                 "Cannot continue training with different settings: "
@@ -615,7 +632,7 @@ class ForwardForwardClassifier(ClassifierMixin, BaseEstimator):
 
     def _validated_scores(self, X):
         check_is_fitted(self)
-        X = validate_data(self, X, reset=False, dtype=np.float32, order="C")
+        X = validate_data(self, X, reset=False, dtype=self._numpy_dtype(), order="C")
         return self._scores(X)
 
     def _predict_encoded(self, X):

@@ -427,3 +427,14 @@ def test_fit_leaves_the_callers_thread_count_alone(blobs):
     before = torch.get_num_threads()
     ForwardForwardClassifier(hidden_layer_sizes=(8,), max_iter=1).fit(X, y)
     assert torch.get_num_threads() == before
+
+
+def test_float64_trains_in_float64(blobs):
+    X, y = blobs
+    clf = ForwardForwardClassifier(**SMALL, dtype="float64").fit(X, y)
+    assert all(p.dtype == torch.float64 for p in clf.network_.layers.parameters())
+    single = ForwardForwardClassifier(**SMALL).fit(X, y)
+    assert np.mean(clf.predict(X) == single.predict(X)) > 0.9
+    assert clf.score(X, y) > 0.8
+    with pytest.raises(ValueError, match="dtype='float32' \\(fitted with 'float64'\\)"):
+        clf.set_params(warm_start=True, dtype="float32").fit(X, y)
