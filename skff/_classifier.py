@@ -54,6 +54,13 @@ class ForwardForwardClassifier(ClassifierMixin, BaseEstimator):
         Goodness of a layer's activity vector: the mean of its squares (Keras
         example) or their sum (Hinton 2022).
 
+    learning_rate : {"constant", "linear_decay"}, default="constant"
+        Schedule of the learning rate over the epochs of one call to
+        :meth:`fit`. ``"linear_decay"``: constant for the first half of
+        ``max_iter``, then linearly down towards zero (Hinton's code). With
+        early stopping, the schedule still spans ``max_iter`` epochs.
+        :meth:`partial_fit` always uses the full rate.
+
     learning_rate_init : float, default=0.003
         Learning rate of every layer's optimizer and of the readout.
 
@@ -210,6 +217,7 @@ class ForwardForwardClassifier(ClassifierMixin, BaseEstimator):
         ],
         "threshold": [Interval(Real, 0, None, closed="neither")],
         "goodness": [StrOptions({"mean_squares", "sum_squares"})],
+        "learning_rate": [StrOptions({"constant", "linear_decay"})],
         "learning_rate_init": [Interval(Real, 0, None, closed="neither")],
         "optimizer": [StrOptions({"adam", "sgd"})],
         "momentum": [Interval(Real, 0, 1, closed="both")],
@@ -239,6 +247,7 @@ class ForwardForwardClassifier(ClassifierMixin, BaseEstimator):
         *,
         threshold=4.0,
         goodness="mean_squares",
+        learning_rate="constant",
         learning_rate_init=0.003,
         optimizer="adam",
         momentum=0.9,
@@ -261,6 +270,7 @@ class ForwardForwardClassifier(ClassifierMixin, BaseEstimator):
         self.hidden_layer_sizes = hidden_layer_sizes
         self.threshold = threshold
         self.goodness = goodness
+        self.learning_rate = learning_rate
         self.learning_rate_init = learning_rate_init
         self.optimizer = optimizer
         self.momentum = momentum
@@ -492,8 +502,9 @@ class ForwardForwardClassifier(ClassifierMixin, BaseEstimator):
         finished = best = network.snapshot()
         converged = False
         with StopOnInterrupt() as stop_requested:
-            for _ in range(1 if incremental else self.max_iter):
+            for epoch in range(1 if incremental else self.max_iter):
                 started = time.perf_counter()
+                network.scale_learning_rate(self._schedule(epoch, incremental))
                 try:
                     losses = network.train_epoch(*data, batch_size, stop_requested)
                 except KeyboardInterrupt:
@@ -540,6 +551,17 @@ class ForwardForwardClassifier(ClassifierMixin, BaseEstimator):
                 ConvergenceWarning,
                 stacklevel=5,  # the caller of fit, past _fit_context
             )
+
+    def _schedule(self, epoch, incremental):
+        """Learning-rate factor for ``epoch`` of this call to fit.
+
+        ``"linear_decay"`` (Hinton's code): constant for the first half of
+        ``max_iter``, then linearly down, reaching ``1 / max_iter`` of the rate
+        in the last epoch. partial_fit knows no horizon: it keeps the full rate.
+        """
+        if self.learning_rate == "constant" or incremental:
+            return 1.0
+        return min(1.0, 2.0 * (self.max_iter - epoch) / self.max_iter)
 
     def _start_stopping_criterion(self, early_stopping):
         if early_stopping:

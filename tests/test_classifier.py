@@ -438,3 +438,18 @@ def test_float64_trains_in_float64(blobs):
     assert clf.score(X, y) > 0.8
     with pytest.raises(ValueError, match="dtype='float32' \\(fitted with 'float64'\\)"):
         clf.set_params(warm_start=True, dtype="float32").fit(X, y)
+
+
+def test_linear_decay_holds_the_rate_for_half_then_lowers_it(blobs):
+    X, y = blobs
+    clf = ForwardForwardClassifier(
+        hidden_layer_sizes=(8,), max_iter=8, learning_rate="linear_decay"
+    )
+    factors = [clf._schedule(epoch, incremental=False) for epoch in range(8)]
+    assert factors == [1.0, 1.0, 1.0, 1.0, 1.0, 0.75, 0.5, 0.25]
+    clf.fit(X, y)
+    rates = {g["lr"] for opt in clf.network_.optimizers for g in opt.param_groups}
+    assert rates == {0.25 * clf.learning_rate_init}
+    clf.partial_fit(X, y)
+    rates = {g["lr"] for opt in clf.network_.optimizers for g in opt.param_groups}
+    assert rates == {clf.learning_rate_init}

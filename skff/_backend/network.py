@@ -190,11 +190,17 @@ class FFNetwork:
         )
         for layer in self.layers:
             layer.threshold = threshold
+        self.scale_learning_rate(1.0)
         for optimizer in self.optimizers:
             for group in optimizer.param_groups:
-                group["lr"] = learning_rate
                 if "momentum" in group:
                     group["momentum"] = momentum
+
+    def scale_learning_rate(self, factor):
+        """Set every optimizer's rate to ``factor`` times the configured one."""
+        for optimizer in self.optimizers:
+            for group in optimizer.param_groups:
+                group["lr"] = self.config["learning_rate"] * factor
 
     def train_epoch(self, X, y, sample_weight, batch_size, stop_requested=None):
         """One pass over ``(X, y)`` in shuffled minibatches.
