@@ -33,8 +33,8 @@ class LabelledFirstLayer:
         X = X / largest.clamp_min(torch.finfo(X.dtype).tiny)
         features = overlay.features(X)
         self.layer = layer
-        self.strength = overlay.strength(X)
         self.feature_sq_norm = features.square().sum(dim=1)
+        self.strength = overlay.strength(X, self.feature_sq_norm)
         self.projected = features @ layer.weight.T
 
     def for_labels(self, labels_per_copy):

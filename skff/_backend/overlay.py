@@ -40,8 +40,12 @@ class LabelOverlay:
         """The part of ``X`` that enters the first layer beside the label code."""
         raise NotImplementedError
 
-    def strength(self, X):
-        """Value written into the label slot of each row, shape ``(n_rows,)``."""
+    def strength(self, X, feature_sq_norm):
+        """Value written into the label slot of each row, shape ``(n_rows,)``.
+
+        ``feature_sq_norm`` is the squared length of each row's :meth:`features`,
+        which the first layer computes anyway.
+        """
         raise NotImplementedError
 
 
@@ -61,8 +65,8 @@ class AppendOverlay(LabelOverlay):
     def features(self, X):
         return X
 
-    def strength(self, X):
-        return self.label_scale * X.norm(dim=1) / self.n_features**0.5
+    def strength(self, X, feature_sq_norm):
+        return self.label_scale * (feature_sq_norm / self.n_features).sqrt()
 
 
 class ReplaceOverlay(LabelOverlay):
@@ -90,7 +94,7 @@ class ReplaceOverlay(LabelOverlay):
     def features(self, X):
         return X[:, self.n_classes :]
 
-    def strength(self, X):
+    def strength(self, X, feature_sq_norm):
         return self.label_scale * X.abs().amax(dim=1)
 
 
