@@ -127,6 +127,53 @@ def run_one(hidden, batch_size, epochs, data_home):
     )
 
 
+def scaling():
+    """How fit and predict times grow with rows and classes (one process)."""
+    import warnings
+
+    import numpy as np
+
+    from skff import ForwardForwardClassifier
+
+    rng = np.random.default_rng(0)
+    X = rng.random((40_000, N_FEATURES), dtype=np.float32)
+
+    def fit_seconds(n_rows, n_classes=N_CLASSES):
+        clf = ForwardForwardClassifier(max_iter=1, random_state=0)
+        y = np.arange(n_rows) % n_classes
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            clf.fit(X[:256], y[:256])  # warm-up
+            started = time.perf_counter()
+            clf.fit(X[:n_rows], y)
+        return time.perf_counter() - started, clf
+
+    rows = {n: min(fit_seconds(n)[0] for _ in range(2)) for n in (20_000, 40_000)}
+    predict = {}
+    for n_classes in (10, 1000):
+        _, clf = fit_seconds(4_000, n_classes)
+        for prediction in ("goodness", "softmax"):
+            clf.set_params(prediction=prediction)
+            clf.predict(X[:256])
+            started = time.perf_counter()
+            clf.predict(X[:10_000])
+            predict[f"{prediction}, K={n_classes}"] = time.perf_counter() - started
+    result = dict(
+        fit_seconds_by_rows=rows,
+        fit_ratio_2x_rows=rows[40_000] / rows[20_000],
+        predict_10k_seconds=predict,
+        goodness_ratio_k1000_to_k10=predict["goodness, K=1000"]
+        / predict["goodness, K=10"],
+        softmax_ratio_k1000_to_k10=predict["softmax, K=1000"]
+        / predict["softmax, K=10"],
+    )
+    print(
+        f"fit: 2x rows -> {result['fit_ratio_2x_rows']:.2f}x time; predict 10k rows: "
+        + ", ".join(f"{name} {seconds:.2f} s" for name, seconds in predict.items())
+    )
+    return result
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer configurations")
@@ -175,6 +222,7 @@ def main():
             )
     report = dict(
         command="python benchmarks/throughput.py" + (" --quick" if args.quick else ""),
+        scaling=scaling(),
         machine=dict(
             cpu=cpu_name(),
             platform=platform.platform(),
