@@ -556,7 +556,7 @@ class ForwardForwardClassifier(ClassifierMixin, BaseEstimator):
         """Learning-rate factor for ``epoch`` of this call to fit.
 
         ``"linear_decay"`` (Hinton's code): constant for the first half of
-        ``max_iter``, then linearly down, reaching ``1 / max_iter`` of the rate
+        ``max_iter``, then linearly down, reaching ``2 / max_iter`` of the rate
         in the last epoch. partial_fit knows no horizon: it keeps the full rate.
         """
         if self.learning_rate == "constant" or incremental:
