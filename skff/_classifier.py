@@ -54,27 +54,70 @@ class ForwardForwardClassifier(ClassifierMixin, BaseEstimator):
         Goodness of a layer's activity vector: the mean of its squares (Keras
         example) or their sum (Hinton 2022).
 
-    learning_rate : {"constant", "linear_decay"}, default="constant"
+    normalization : {"rms", "l2"}, default="rms"
+        How each layer normalises its input before its weights: divided by its
+        root mean square (Hinton 2022) or by its length (the Keras example).
+        Either way only the direction of the previous layer's activity passes
+        on. With ``"l2"`` the layers start with tiny activities (the weights
+        are initialised for unit-RMS inputs), as the Keras example does.
+
+    peer_normalization : float, default=0.0
+        Weight of Hinton's peer normalisation in each layer's loss: every unit's
+        running mean activity on positive data is pulled towards the layer's
+        mean, so that no unit stays dead or dominates. Hinton (2022) uses 0.03.
+
+    prediction_layers : {"all", "skip_first"} or array-like of int, default="all"
+        Layers whose goodness is summed by ``prediction="goodness"`` and whose
+        activity feeds the softmax readout, by index from 0. ``"skip_first"``
+        leaves out the first layer, as Hinton (2022) does: its activity mostly
+        reflects the label it was just given. With one layer it means "all".
+
+    learning_rate : {"constant", "linear_decay"}, default="linear_decay"
         Schedule of the learning rate over the epochs of one call to
         :meth:`fit`. ``"linear_decay"``: constant for the first half of
-        ``max_iter``, then linearly down towards zero (Hinton's code). With
-        early stopping, the schedule still spans ``max_iter`` epochs.
-        :meth:`partial_fit` always uses the full rate.
+        ``max_iter``, then linearly down towards zero (Hinton's code); running
+        all ``max_iter`` epochs is then the plan, so no ConvergenceWarning is
+        raised when they are done. With early stopping, the schedule still
+        spans ``max_iter`` epochs. :meth:`partial_fit` always uses the full
+        rate.
 
     learning_rate_init : float, default=0.003
-        Learning rate of every layer's optimizer and of the readout.
+        Learning rate of every layer's optimizer.
 
-    optimizer : {"adam", "sgd"}, default="adam"
+    readout_learning_rate_init : float or None, default=None
+        Learning rate of the softmax readout; ``None`` for
+        ``learning_rate_init``. Hinton's recipe trains its readout with SGD at
+        ten times the layers' rate. Follows the same schedule.
+
+    optimizer : {"adam", "adam_keras", "sgd"}, default="adam"
         Optimizer of each layer; each layer has its own instance.
+        ``"adam_keras"`` is Adam as Keras computes it (epsilon 1e-7 added
+        before bias correction), which takes smaller steps while gradients
+        are tiny: use it to reproduce Keras results.
 
     momentum : float, default=0.9
         Momentum of ``optimizer="sgd"``; ignored by Adam.
+
+    weight_decay : float, default=0.0
+        L2 penalty on the weights (not the biases) of every layer and of the
+        readout, applied by the optimizer (torch's ``weight_decay``).
+
+    training_mode : {"joint", "greedy"}, default="joint"
+        ``"joint"``: all layers learn from the same forward pass of each batch,
+        each from its own loss. ``"greedy"``: the first layer takes its
+        ``inner_steps`` steps on the batch, then passes its updated output to
+        the second layer, which takes its steps, and so on (the Keras example).
+        Either way no gradient crosses layers.
+
+    inner_steps : int, default=1
+        Optimizer steps each layer takes on every batch. The Keras example takes
+        50 full-batch steps per layer per epoch.
 
     batch_size : int or "auto", default="auto"
         Rows per minibatch; ``"auto"`` is ``min(128, n_samples)``. A value at
         least ``n_samples`` trains full batch, one step per epoch.
 
-    max_iter : int, default=60
+    max_iter : int, default=30
         Epochs of :meth:`fit` (passes over the training data). Training stops
         earlier when the loss (or, with ``early_stopping``, the validation score)
         stops improving by ``tol`` for ``n_iter_no_change`` epochs.
@@ -94,12 +137,14 @@ class ForwardForwardClassifier(ClassifierMixin, BaseEstimator):
         label value of 1). With ``"replace"`` it multiplies the row's largest
         absolute value.
 
-    negatives : {"random", "hard"}, default="hard"
+    negatives : {"random", "hard", "shuffle"}, default="hard"
         How the wrong label of each negative sample is drawn. ``"hard"``: in
         proportion to the softmax readout's current belief in each wrong label,
         the true label excluded (Hinton 2022); this trains the readout too, at
         the cost of one more forward pass per batch. ``"random"``: uniformly
-        among the wrong labels.
+        among the wrong labels. ``"shuffle"``: the batch's labels in a random
+        order, as in the Keras example; about one in ``n_classes`` is the true
+        label, so it learns more slowly and is there for reproduction.
 
     prediction : {"softmax", "goodness"}, default="softmax"
         ``"softmax"`` reads the label from one pass under a neutral label, through
@@ -217,10 +262,17 @@ class ForwardForwardClassifier(ClassifierMixin, BaseEstimator):
         ],
         "threshold": [Interval(Real, 0, None, closed="neither")],
         "goodness": [StrOptions({"mean_squares", "sum_squares"})],
+        "normalization": [StrOptions({"rms", "l2"})],
+        "peer_normalization": [Interval(Real, 0, None, closed="left")],
+        "prediction_layers": [StrOptions({"all", "skip_first"}), "array-like"],
         "learning_rate": [StrOptions({"constant", "linear_decay"})],
         "learning_rate_init": [Interval(Real, 0, None, closed="neither")],
-        "optimizer": [StrOptions({"adam", "sgd"})],
+        "readout_learning_rate_init": [Interval(Real, 0, None, closed="neither"), None],
+        "optimizer": [StrOptions({"adam", "adam_keras", "sgd"})],
         "momentum": [Interval(Real, 0, 1, closed="both")],
+        "weight_decay": [Interval(Real, 0, None, closed="left")],
+        "training_mode": [StrOptions({"joint", "greedy"})],
+        "inner_steps": [Interval(Integral, 1, None, closed="left")],
         "batch_size": [
             StrOptions({"auto"}),
             Interval(Integral, 1, None, closed="left"),
@@ -228,7 +280,7 @@ class ForwardForwardClassifier(ClassifierMixin, BaseEstimator):
         "max_iter": [Interval(Integral, 1, None, closed="left")],
         "label_overlay": [StrOptions({"append", "replace"})],
         "label_scale": [Interval(Real, 0, None, closed="neither")],
-        "negatives": [StrOptions({"random", "hard"})],
+        "negatives": [StrOptions({"random", "hard", "shuffle"})],
         "prediction": [StrOptions({"goodness", "softmax"})],
         "early_stopping": ["boolean"],
         "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
@@ -247,12 +299,19 @@ class ForwardForwardClassifier(ClassifierMixin, BaseEstimator):
         *,
         threshold=4.0,
         goodness="mean_squares",
-        learning_rate="constant",
+        normalization="rms",
+        peer_normalization=0.0,
+        prediction_layers="all",
+        learning_rate="linear_decay",
         learning_rate_init=0.003,
+        readout_learning_rate_init=None,
         optimizer="adam",
         momentum=0.9,
+        weight_decay=0.0,
+        training_mode="joint",
+        inner_steps=1,
         batch_size="auto",
-        max_iter=60,
+        max_iter=30,
         label_overlay="append",
         label_scale=1.0,
         negatives="hard",
@@ -270,10 +329,17 @@ class ForwardForwardClassifier(ClassifierMixin, BaseEstimator):
         self.hidden_layer_sizes = hidden_layer_sizes
         self.threshold = threshold
         self.goodness = goodness
+        self.normalization = normalization
+        self.peer_normalization = peer_normalization
+        self.prediction_layers = prediction_layers
         self.learning_rate = learning_rate
         self.learning_rate_init = learning_rate_init
+        self.readout_learning_rate_init = readout_learning_rate_init
         self.optimizer = optimizer
         self.momentum = momentum
+        self.weight_decay = weight_decay
+        self.training_mode = training_mode
+        self.inner_steps = inner_steps
         self.batch_size = batch_size
         self.max_iter = max_iter
         self.label_overlay = label_overlay
@@ -428,9 +494,44 @@ class ForwardForwardClassifier(ClassifierMixin, BaseEstimator):
             overlay=self.label_overlay,
             label_scale=self.label_scale,
             goodness=self.goodness,
+            normalization=self.normalization,
             negatives=self.negatives,
             softmax_readout=self.negatives == "hard" or self.prediction == "softmax",
+            prediction_layers=self._prediction_layers(len(hidden_layer_sizes)),
             optimizer=self.optimizer,
+        )
+
+    def _prediction_layers(self, n_layers):
+        """``prediction_layers`` as a sorted tuple of layer indices."""
+        if isinstance(self.prediction_layers, str):
+            first = 1 if self.prediction_layers == "skip_first" and n_layers > 1 else 0
+            return tuple(range(first, n_layers))
+        indices = np.asarray(self.prediction_layers)
+        if (
+            indices.ndim != 1
+            or not indices.size
+            or not np.issubdtype(indices.dtype, np.integer)
+            or indices.min() < -n_layers
+            or indices.max() >= n_layers
+        ):
+            raise ValueError(
+                "prediction_layers must be 'all', 'skip_first' or a non-empty list "
+                f"of layer indices below n_layers={n_layers}, got "
+                f"{self.prediction_layers!r}."
+            )
+        return tuple(sorted({int(index) % n_layers for index in indices}))
+
+    def _hyperparameters(self):
+        """Settings that may change between calls to fit, as FFNetwork names them."""
+        return dict(
+            threshold=self.threshold,
+            learning_rate=self.learning_rate_init,
+            readout_learning_rate=self.readout_learning_rate_init,
+            momentum=self.momentum,
+            weight_decay=self.weight_decay,
+            peer_normalization=self.peer_normalization,
+            training_mode=self.training_mode,
+            inner_steps=self.inner_steps,
         )
 
     def _initialise(self, n_features, device):
@@ -441,9 +542,7 @@ class ForwardForwardClassifier(ClassifierMixin, BaseEstimator):
             n_features=n_features,
             n_classes=len(self.classes_),
             **architecture,
-            threshold=self.threshold,
-            learning_rate=self.learning_rate_init,
-            momentum=self.momentum,
+            **self._hyperparameters(),
             seed=self._random_state.randint(np.iinfo(np.int32).max),
             device=device,
             dtype=getattr(torch, self.dtype),
@@ -462,8 +561,8 @@ class ForwardForwardClassifier(ClassifierMixin, BaseEstimator):
     def _continue_on(self, device):
         """Check that training can go on from the fitted network, and set it up.
 
-        The learning rate, momentum and threshold may change between calls; the
-        shape of the network and its training scheme may not.
+        The hyperparameters of :meth:`_hyperparameters` may change between
+        calls; the shape of the network and its training scheme may not.
         """
         network = self.network_
         changed = [
@@ -482,11 +581,7 @@ class ForwardForwardClassifier(ClassifierMixin, BaseEstimator):
             )
         if network.device != device:
             network.to(device)
-        network.set_hyperparameters(
-            threshold=self.threshold,
-            learning_rate=self.learning_rate_init,
-            momentum=self.momentum,
-        )
+        network.set_hyperparameters(**self._hyperparameters())
 
     def _run_epochs(self, X, y, sample_weight, X_val, y_val, incremental, device):
         network = self.network_
@@ -544,7 +639,7 @@ class ForwardForwardClassifier(ClassifierMixin, BaseEstimator):
                     break
         if early_stopping:
             network.restore(best)
-        if not (incremental or converged):
+        if not (incremental or converged or self.learning_rate == "linear_decay"):
             warnings.warn(
                 f"Forward-Forward training: maximum iterations ({self.max_iter}) "
                 "reached and the optimization hasn't converged yet.",

@@ -6,7 +6,11 @@ import pytest
 import torch
 
 from skff._backend import FFNetwork
-from skff._backend.negatives import hard_wrong_labels, random_wrong_labels
+from skff._backend.negatives import (
+    hard_wrong_labels,
+    random_wrong_labels,
+    shuffled_labels,
+)
 from skff._backend.network import LabelledFirstLayer
 
 
@@ -127,8 +131,12 @@ def test_neutral_label_puts_one_over_k_in_every_slot():
     torch.testing.assert_close(first.neutral(), explicit_first_layer(layer, overlaid))
 
 
-def test_goodness_scores_equal_a_pass_per_label():
-    network = make_network()
+@pytest.mark.parametrize("prediction_layers", [(0, 1, 2), (1, 2), (1,), (0, 2)])
+@pytest.mark.parametrize("normalization", ["rms", "l2"])
+def test_goodness_scores_equal_a_pass_per_label(prediction_layers, normalization):
+    network = make_network(
+        prediction_layers=prediction_layers, normalization=normalization
+    )
     X, _ = data(n_rows=70)
     scores = network.goodness_scores(X)
     for label in range(4):
@@ -138,8 +146,128 @@ def test_goodness_scores_equal_a_pass_per_label():
         for index, layer in enumerate(network.layers):
             if index:
                 activity = layer(activity)
-            total += activity.square().mean(dim=1)
+            if index in prediction_layers:
+                total += activity.square().mean(dim=1)
         torch.testing.assert_close(scores[:, label], total)
+
+
+@pytest.mark.parametrize(("normalization", "length"), [("rms", 4.0), ("l2", 1.0)])
+def test_layers_see_their_input_at_unit_rms_or_unit_length(normalization, length):
+    network = make_network(normalization=normalization)
+    layer = network.layers[1]
+    inputs = torch.randn(5, 16) * torch.logspace(0, 6, 5).unsqueeze(1)
+    expected = torch.relu(
+        length * inputs / (inputs.norm(dim=1, keepdim=True) + 1e-4) @ layer.weight.T
+        + layer.bias
+    )
+    torch.testing.assert_close(layer(inputs), expected)
+
+
+def test_readout_reads_only_the_prediction_layers():
+    network = make_network(prediction_layers=(1, 2))
+    assert network.readout.in_features == 8 + 8
+    X, y = data()
+    first = LabelledFirstLayer(network.layers[0], network.overlay, X)
+    with torch.no_grad():
+        layer_1 = network.layers[1](first.neutral())
+        layer_2 = network.layers[2](layer_1)
+    expected = torch.cat(
+        [a * 8**0.5 / (a.norm(dim=1, keepdim=True) + 1e-4) for a in (layer_1, layer_2)],
+        1,
+    )
+    torch.testing.assert_close(network._neutral_features(first), expected)
+
+
+def test_peer_normalization_pulls_unit_activity_towards_the_layer_mean():
+    network = make_network()
+    layer = network.layers[1]
+    balanced = torch.ones(10, 8)
+    assert layer.peer_loss(balanced, torch.ones(10)) < 1e-12
+    # One unit far busier than its peers: its gradient pushes it down, the
+    # others' pushes them up.
+    busy = torch.ones(10, 8)
+    busy[:, 0] = 5.0
+    busy.requires_grad_(True)
+    layer.peer_loss(busy, torch.ones(10)).backward()
+    assert busy.grad[0, 0] > 0
+    assert torch.all(busy.grad[0, 1:] < 0)
+    assert torch.all(layer.mean_activity > 0)
+
+
+def test_peer_state_travels_with_the_network():
+    network = make_network(peer_normalization=0.03)
+    X, y = data()
+    network.train_epoch(X, y, torch.ones(len(y)), batch_size=8)
+    restored = pickle.loads(pickle.dumps(network))
+    for layer, copy in zip(network.layers, restored.layers):
+        assert torch.any(layer.mean_activity != 0)
+        assert torch.equal(layer.mean_activity, copy.mean_activity)
+
+
+def test_weight_decay_shrinks_weights_but_not_biases():
+    network = make_network(optimizer="sgd", learning_rate=0.1, weight_decay=0.5)
+    network.readout.weight.data.fill_(0.1)
+    for module in network._modules():
+        module.bias.data.fill_(0.5)
+    before = [module.weight.detach().clone() for module in network._modules()]
+    X, y = data()
+    # Zero sample weights zero every loss gradient: only the decay acts, and it
+    # scales every weight by the same factor.
+    network.train_epoch(X, y, torch.zeros(len(y)), batch_size=8)
+    for module, weight in zip(network._modules(), before):
+        factor = float(module.weight.norm() / weight.norm())
+        assert factor < 0.9
+        torch.testing.assert_close(module.weight, factor * weight)
+        assert torch.all(module.bias == 0.5)
+
+
+def trained_on_one_batch(X, y, negatives, **settings):
+    """A network after one training step on ``(X, y)`` with fixed negative labels."""
+    network = make_network(**settings)
+    network.sample_negatives = lambda **_: negatives
+    losses = network._train_step(X, y, torch.ones(len(y)))
+    return network, losses
+
+
+def test_greedy_mode_trains_each_layer_on_the_updated_layer_below():
+    X, y = data()
+    negatives = (y + 1) % 4
+    joint, _ = trained_on_one_batch(X, y, negatives, inner_steps=3)
+    greedy, _ = trained_on_one_batch(
+        X, y, negatives, inner_steps=3, training_mode="greedy"
+    )
+    # The first layer's learning depends on nothing above it: same weights.
+    torch.testing.assert_close(joint.layers[0].weight, greedy.layers[0].weight)
+    assert not torch.allclose(joint.layers[1].weight, greedy.layers[1].weight)
+
+    # Greedy: layer 2 takes its three steps on the output of the trained layer 1.
+    reference = make_network()
+    first = LabelledFirstLayer(greedy.layers[0], greedy.overlay, X)
+    with torch.no_grad():
+        below = first.for_labels(torch.stack([y, negatives]))
+    layer = reference.layers[1]
+    for _ in range(3):
+        output = layer(below, below.square().sum(1))
+        loss = reference._layer_loss(
+            layer, output, output.square().sum(1), torch.ones(len(y))
+        )
+        reference.optimizers[1].zero_grad()
+        loss.backward()
+        reference.optimizers[1].step()
+    torch.testing.assert_close(layer.weight, greedy.layers[1].weight)
+
+
+@pytest.mark.parametrize("training_mode", ["joint", "greedy"])
+def test_inner_steps_report_the_mean_loss_before_each_step(training_mode):
+    X, y = data()
+    negatives = (y + 1) % 4
+    settings = dict(training_mode=training_mode, learning_rate=0.001)
+    _, first_loss = trained_on_one_batch(X, y, negatives, **settings)
+    _, mean_loss = trained_on_one_batch(X, y, negatives, inner_steps=4, **settings)
+    # The first of the four steps sees what the single step sees; the loss then
+    # goes down, so the mean over the four lies below the first.
+    for mean, first in zip(mean_loss[:3], first_loss[:3]):
+        assert mean < first
 
 
 def test_scores_do_not_depend_on_the_batch_a_row_arrives_in():
@@ -163,6 +291,15 @@ def test_random_negatives_are_wrong_and_cover_every_other_label():
     assert counts[2] == 0
     others = counts[[0, 1, 3, 4]].double()
     assert torch.all((others / others.sum() - 0.25).abs() < 0.05)
+
+
+def test_shuffled_negatives_are_a_permutation_of_the_batch_labels():
+    generator = torch.Generator().manual_seed(0)
+    labels = torch.arange(10).repeat(100)
+    negatives = shuffled_labels(labels, generator)
+    assert torch.equal(negatives.sort().values, labels.sort().values)
+    # As in the Keras example, about one in ten rows keeps its own label.
+    assert 0.05 < (negatives == labels).double().mean() < 0.15
 
 
 def test_hard_negatives_are_wrong_and_follow_the_model_belief():
@@ -249,3 +386,21 @@ def test_hard_negatives_survive_a_diverging_readout():
     )
     negatives = hard_wrong_labels(labels, logits, generator)
     assert not torch.any(negatives == labels)
+
+
+def test_keras_adam_adds_epsilon_before_bias_correction():
+    from skff._backend.optim import KerasAdam
+
+    gradients = [torch.tensor([1e-6, -3e-6, 1e-2]) * scale for scale in (1, 2, 0.5)]
+    parameter = torch.nn.Parameter(torch.zeros(3))
+    optimizer = KerasAdam([parameter], lr=0.03)
+    # Keras 3's Adam, written out.
+    expected, m, v = torch.zeros(3), torch.zeros(3), torch.zeros(3)
+    for t, gradient in enumerate(gradients, start=1):
+        parameter.grad = gradient.clone()
+        optimizer.step()
+        m += (gradient - m) * 0.1
+        v += (gradient.square() - v) * 0.001
+        alpha = 0.03 * (1 - 0.999**t) ** 0.5 / (1 - 0.9**t)
+        expected -= m * alpha / (v.sqrt() + 1e-7)
+        torch.testing.assert_close(parameter.detach(), expected)

@@ -1,6 +1,7 @@
 """ForwardForwardClassifier as a scikit-learn user meets it."""
 
 import pickle
+import warnings
 
 import joblib
 import numpy as np
@@ -47,7 +48,8 @@ def test_is_a_classifier_for_sklearn():
     "settings",
     [
         {},
-        {"negatives": "random", "prediction": "goodness"},
+        # Uniform negatives teach goodness more slowly than hard ones.
+        {"negatives": "random", "prediction": "goodness", "max_iter": 60},
         {"negatives": "random", "prediction": "softmax"},
     ],
     ids=["defaults", "random-negatives-goodness", "random-negatives-softmax"],
@@ -286,8 +288,19 @@ def test_clone_of_a_fitted_model_is_unfitted(blobs):
 
 def test_reaching_max_iter_warns(blobs):
     X, y = blobs
+    clf = ForwardForwardClassifier(
+        hidden_layer_sizes=(8,), max_iter=2, learning_rate="constant"
+    )
     with pytest.warns(ConvergenceWarning, match="maximum iterations"):
-        ForwardForwardClassifier(hidden_layer_sizes=(8,), max_iter=2).fit(X, y)
+        clf.fit(X, y)
+
+
+def test_a_finished_decay_schedule_does_not_warn(blobs):
+    X, y = blobs
+    clf = ForwardForwardClassifier(hidden_layer_sizes=(8,), max_iter=2)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        clf.fit(X, y)
 
 
 def test_sample_weight_zero_removes_a_class_from_training(blobs):
@@ -453,3 +466,91 @@ def test_linear_decay_holds_the_rate_for_half_then_lowers_it(blobs):
     clf.partial_fit(X, y)
     rates = {g["lr"] for opt in clf.network_.optimizers for g in opt.param_groups}
     assert rates == {clf.learning_rate_init}
+
+
+def test_fit_equals_one_epoch_fits_at_the_scheduled_rates(blobs):
+    # benchmarks/mnist_accuracy.py measures learning curves this way.
+    X, y = blobs
+    settings = dict(SMALL, max_iter=6, readout_learning_rate_init=0.01)
+    whole = ForwardForwardClassifier(**settings).fit(X, y)
+    stepwise = ForwardForwardClassifier(**settings, warm_start=True)
+    for epoch in range(6):
+        factor = whole._schedule(epoch, incremental=False)
+        stepwise.set_params(
+            max_iter=1,
+            learning_rate_init=factor * whole.learning_rate_init,
+            readout_learning_rate_init=factor * 0.01,
+        ).fit(X, y)
+    assert np.array_equal(whole.decision_function(X), stepwise.decision_function(X))
+    assert whole.loss_curve_ == stepwise.loss_curve_
+
+
+def test_readout_learns_at_its_own_rate(blobs):
+    X, y = blobs
+    clf = ForwardForwardClassifier(
+        **SMALL, learning_rate="constant", readout_learning_rate_init=0.05
+    ).fit(X, y)
+    *layers, readout = clf.network_.optimizers
+    assert {g["lr"] for g in readout.param_groups} == {0.05}
+    assert {g["lr"] for o in layers for g in o.param_groups} == {0.003}
+
+
+@pytest.mark.parametrize(
+    ("prediction_layers", "expected"),
+    [("all", (0, 1, 2)), ("skip_first", (1, 2)), ([2, 0], (0, 2)), ([-1], (2,))],
+)
+def test_prediction_layers_choose_what_the_readout_reads(
+    blobs, prediction_layers, expected
+):
+    X, y = blobs
+    clf = ForwardForwardClassifier(
+        hidden_layer_sizes=(16, 8, 4),
+        max_iter=2,
+        prediction_layers=prediction_layers,
+        random_state=0,
+    ).fit(X, y)
+    assert clf.network_.prediction_layers == expected
+    widths = {0: 16, 1: 8, 2: 4}
+    assert clf.network_.readout.in_features == sum(widths[i] for i in expected)
+    assert clf.set_params(prediction="goodness").predict(X).shape == y.shape
+
+
+def test_skip_first_with_a_single_layer_reads_that_layer(blobs):
+    X, y = blobs
+    clf = ForwardForwardClassifier(
+        hidden_layer_sizes=(8,), max_iter=2, prediction_layers="skip_first"
+    ).fit(X, y)
+    assert clf.network_.prediction_layers == (0,)
+
+
+@pytest.mark.parametrize("bad", [[], [3], [0.5], [[0, 1]], ["first"]])
+def test_bad_prediction_layers_are_a_clear_error(blobs, bad):
+    X, y = blobs
+    clf = ForwardForwardClassifier(hidden_layer_sizes=(8, 8, 8), prediction_layers=bad)
+    with pytest.raises(ValueError, match="prediction_layers must be"):
+        clf.fit(X, y)
+
+
+@pytest.mark.parametrize(
+    "settings",
+    [
+        dict(normalization="l2", threshold=0.5),
+        dict(peer_normalization=0.03),
+        dict(weight_decay=1e-3, optimizer="sgd", learning_rate_init=0.05),
+        dict(training_mode="greedy", inner_steps=3),
+        dict(negatives="shuffle"),
+    ],
+    ids=["l2", "peer", "weight-decay", "greedy", "shuffle"],
+)
+def test_every_recipe_option_learns(digits, settings):
+    X_train, X_test, y_train, y_test = digits
+    clf = ForwardForwardClassifier(**{**SMALL, **settings}).fit(X_train, y_train)
+    assert clf.score(X_test, y_test) > 0.85
+
+
+def test_warm_start_refuses_another_normalization(blobs):
+    X, y = blobs
+    clf = ForwardForwardClassifier(hidden_layer_sizes=(8,), max_iter=1, warm_start=True)
+    clf.fit(X, y)
+    with pytest.raises(ValueError, match="normalization='l2'"):
+        clf.set_params(normalization="l2").fit(X, y)

@@ -14,7 +14,7 @@ from sklearn.model_selection import GridSearchCV
 
 from skff import ForwardForwardClassifier
 
-SMALL = dict(hidden_layer_sizes=(64, 64), random_state=0)
+SMALL = dict(hidden_layer_sizes=(64, 64), random_state=0, learning_rate="constant")
 
 
 @pytest.fixture(scope="module")

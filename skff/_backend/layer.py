@@ -16,12 +16,24 @@ def unit_rms_scale(sq_norm, width):
     return math.sqrt(width) / (sq_norm.sqrt() + NORM_EPS)
 
 
+def unit_length_scale(sq_norm, width):
+    """Per-row factor that gives a vector of squared norm ``sq_norm`` unit length."""
+    return 1.0 / (sq_norm.sqrt() + NORM_EPS)
+
+
+NORMALIZATIONS = {"rms": unit_rms_scale, "l2": unit_length_scale}
+
+# Decay of the running mean activity of each unit, for peer normalisation.
+PEER_MEAN_DECAY = 0.9
+
+
 class FFLayer(nn.Module):
     """A fully connected ReLU layer trained by its own goodness loss.
 
-    The input is divided by its root mean square (Hinton 2022), so the length of
-    the previous layer's activity, which is what that layer was trained to make
-    large or small, carries no information to this layer: only its direction does.
+    The input is divided by its root mean square (Hinton 2022) or by its length
+    (the Keras example), so the length of the previous layer's activity, which
+    is what that layer was trained to make large or small, carries no
+    information to this layer: only its direction does.
 
     Parameters
     ----------
@@ -31,6 +43,8 @@ class FFLayer(nn.Module):
         Goodness of an activity vector: the mean or the sum of its squares.
     threshold : float
         Goodness above which a sample counts as positive data.
+    normalization : {"rms", "l2"}
+        Divide the input by its root mean square or by its length.
     generator : torch.Generator
         Source of the initial weights.
     n_labels : int, default=0
@@ -47,6 +61,7 @@ class FFLayer(nn.Module):
         *,
         goodness,
         threshold,
+        normalization,
         generator,
         device,
         dtype,
@@ -57,19 +72,33 @@ class FFLayer(nn.Module):
         self.n_units = n_units
         self.goodness_kind = goodness
         self.threshold = threshold
-        # Unit-variance pre-activations for an RMS-normalised input: the goodness then
-        # starts near its threshold instead of having to grow from almost nothing.
-        std = 1.0 / math.sqrt(n_inputs)
-        weight = torch.randn(n_inputs, n_units, generator=generator, dtype=dtype) * std
+        self.normalization = normalization
+        self._scale = NORMALIZATIONS[normalization]
+        # Glorot uniform, as Keras's Dense and scikit-learn's MLP start. On an
+        # RMS-normalised input the pre-activations then have about unit variance;
+        # on a unit-length input they start tiny, as in the Keras example.
+        limit = math.sqrt(6.0 / (n_inputs + n_units))
+        weight = torch.rand(n_inputs, n_units, generator=generator, dtype=dtype)
+        weight = weight.mul_(2 * limit).sub_(limit)
         self.weight = nn.Parameter(weight[n_labels:].T.contiguous().to(device))
         self.bias = nn.Parameter(torch.zeros(n_units, dtype=dtype, device=device))
         self.label_weight = None
         if n_labels:
             self.label_weight = nn.Parameter(weight[:n_labels].contiguous().to(device))
+        # Running mean activity of each unit on positive data (peer normalisation).
+        self.register_buffer(
+            "mean_activity", torch.zeros(n_units, dtype=dtype, device=device)
+        )
+
+    def weights(self):
+        """The parameters weight decay applies to: all but the bias."""
+        return [self.weight] + (
+            [self.label_weight] if self.label_weight is not None else []
+        )
 
     def input_scale(self, sq_norm):
-        """Per-row factor that gives an input of squared norm ``sq_norm`` unit RMS."""
-        return unit_rms_scale(sq_norm, self.n_inputs)
+        """Per-row factor that normalises an input of squared norm ``sq_norm``."""
+        return self._scale(sq_norm, self.n_inputs)
 
     def activate(self, projected, sq_norm):
         """ReLU of ``projected`` (the input times the weights), after normalising.
@@ -110,3 +139,17 @@ class FFLayer(nn.Module):
             negative_goodness - self.threshold
         )
         return (per_sample * sample_weight).mean() / 2
+
+    def peer_loss(self, positive_activity, sample_weight):
+        """Peer normalisation (Hinton 2022): keep every unit in use.
+
+        Each unit's running mean activity on positive data is pulled towards the
+        mean over the layer, so no unit stays off and none dominates. The current
+        batch enters the running mean with its gradient; the past is a constant.
+        """
+        batch_mean = (positive_activity * sample_weight.unsqueeze(1)).mean(dim=0)
+        running = (
+            PEER_MEAN_DECAY * self.mean_activity + (1 - PEER_MEAN_DECAY) * batch_mean
+        )
+        self.mean_activity.copy_(running.detach())
+        return (running - running.mean()).square().mean()

@@ -1,9 +1,15 @@
-"""Negative-label samplers: which wrong label each training row is shown with."""
+"""Negative-label samplers: the label each row is shown with as negative data.
+
+Every sampler takes ``labels``, ``n_classes``, ``logits`` (the softmax readout's
+current logits, or ``None`` when no readout is trained) and ``generator``, and
+returns one label per row. A new strategy is one more function in
+:data:`NEGATIVE_SAMPLERS`.
+"""
 
 import torch
 
 
-def random_wrong_labels(labels, n_classes, generator):
+def random_wrong_labels(labels, n_classes, generator, logits=None):
     """A label drawn uniformly among the ``n_classes - 1`` wrong ones, per row.
 
     Adding an offset in ``[1, n_classes)`` modulo ``n_classes`` can never give back
@@ -15,7 +21,7 @@ def random_wrong_labels(labels, n_classes, generator):
     return (labels + offset) % n_classes
 
 
-def hard_wrong_labels(labels, logits, generator):
+def hard_wrong_labels(labels, logits, generator, n_classes=None):
     """A wrong label drawn in proportion to the model's own belief in it.
 
     Hinton (2022): negatives the model confuses with the truth teach it most. The
@@ -29,4 +35,19 @@ def hard_wrong_labels(labels, logits, generator):
     return torch.multinomial(probabilities, 1, generator=generator).squeeze(1)
 
 
-NEGATIVE_SAMPLERS = {"random", "hard"}
+def shuffled_labels(labels, generator, n_classes=None, logits=None):
+    """The batch's own labels in a random order, as the Keras example draws them.
+
+    About one row in ``n_classes`` gets its own label back, so some "negative"
+    data is in fact positive. It is here to reproduce that example; the other
+    samplers never return the true label.
+    """
+    order = torch.randperm(labels.shape[0], generator=generator, device=labels.device)
+    return labels[order]
+
+
+NEGATIVE_SAMPLERS = {
+    "random": random_wrong_labels,
+    "hard": hard_wrong_labels,
+    "shuffle": shuffled_labels,
+}

@@ -5,7 +5,8 @@ from torch import nn
 from torch.nn import functional as F
 
 from .layer import FFLayer, unit_rms_scale
-from .negatives import hard_wrong_labels, random_wrong_labels
+from .negatives import NEGATIVE_SAMPLERS
+from .optim import make_optimizer
 from .overlay import make_overlay
 
 # Peak extra memory of one block of all-label scoring, in bytes.
@@ -31,11 +32,15 @@ class LabelledFirstLayer:
         # changes nothing but keeps the squares of huge features from overflowing.
         largest = X.abs().amax(dim=1, keepdim=True)
         X = X / largest.clamp_min(torch.finfo(X.dtype).tiny)
-        features = overlay.features(X)
+        self.features = overlay.features(X)
         self.layer = layer
-        self.feature_sq_norm = features.square().sum(dim=1)
+        self.feature_sq_norm = self.features.square().sum(dim=1)
         self.strength = overlay.strength(X, self.feature_sq_norm)
-        self.projected = features @ layer.weight.T
+        self.reproject()
+
+    def reproject(self):
+        """Project the features again, after the layer's weights have changed."""
+        self.projected = self.features @ self.layer.weight.T
 
     def for_labels(self, labels_per_copy):
         """Activities for ``labels_per_copy`` of shape ``(n_copies, n_rows)``.
@@ -96,15 +101,33 @@ class FFNetwork:
         Strength of the label code.
     goodness, threshold
         Passed to every :class:`FFLayer`.
-    negatives : {"random", "hard"}
-        How wrong labels are drawn for the negative data.
+    normalization : {"rms", "l2"}
+        How every layer normalises its input (see :class:`FFLayer`).
+    negatives : {"random", "hard", "shuffle"}
+        How labels are drawn for the negative data (see :mod:`.negatives`).
     softmax_readout : bool
         Train a linear softmax head on the layers' neutral-label activities. Needed
         by hard negatives and by softmax prediction.
-    optimizer : {"adam", "sgd"}
+    prediction_layers : sequence of int
+        Indices of the layers whose goodness is summed for prediction and whose
+        activity feeds the readout.
+    optimizer : {"adam", "adam_keras", "sgd"}
+        See :mod:`.optim`.
     learning_rate : float
+    readout_learning_rate : float or None
+        Learning rate of the readout; ``None`` for ``learning_rate``.
     momentum : float
         Momentum of SGD; unused by Adam.
+    weight_decay : float
+        L2 penalty on the weights (not the biases) of every layer and the readout.
+    peer_normalization : float
+        Weight of the peer-normalisation term in every layer's loss.
+    training_mode : {"joint", "greedy"}
+        ``"joint"``: every layer steps once per optimizer step, on the same
+        forward pass. ``"greedy"``: the first layer takes all its steps on a
+        batch, then the next layer learns on its updated output, and so on.
+    inner_steps : int
+        Optimizer steps each layer takes on every batch.
     seed : int
         Seeds this network's own ``torch.Generator``; the global seed is untouched.
     device, dtype
@@ -129,7 +152,18 @@ class FFNetwork:
         seed,
         device,
         dtype=torch.float32,
+        normalization="rms",
+        prediction_layers=None,
+        weight_decay=0.0,
+        peer_normalization=0.0,
+        training_mode="joint",
+        inner_steps=1,
+        readout_learning_rate=None,
     ):
+        n_layers = len(hidden_layer_sizes)
+        if prediction_layers is None:
+            prediction_layers = range(n_layers)
+        prediction_layers = tuple(sorted(set(prediction_layers)))
         self.config = dict(
             n_features=n_features,
             n_classes=n_classes,
@@ -144,11 +178,22 @@ class FFNetwork:
             learning_rate=learning_rate,
             momentum=momentum,
             seed=seed,
+            normalization=normalization,
+            prediction_layers=prediction_layers,
+            weight_decay=weight_decay,
+            peer_normalization=peer_normalization,
+            training_mode=training_mode,
+            inner_steps=inner_steps,
+            readout_learning_rate=readout_learning_rate,
         )
         self.device = torch.device(device)
         self.dtype = dtype
         self.n_classes = n_classes
-        self.negatives = negatives
+        self.sample_negatives = NEGATIVE_SAMPLERS[negatives]
+        self.prediction_layers = prediction_layers
+        self.peer_normalization = peer_normalization
+        self.training_mode = training_mode
+        self.inner_steps = inner_steps
         self.overlay = make_overlay(overlay, n_features, n_classes, label_scale)
         self.generator = torch.Generator(device=self.device).manual_seed(seed)
         init_generator = torch.Generator().manual_seed(seed)
@@ -160,6 +205,7 @@ class FFNetwork:
                 n_out,
                 goodness=goodness,
                 threshold=threshold,
+                normalization=normalization,
                 generator=init_generator,
                 device=self.device,
                 dtype=dtype,
@@ -171,23 +217,43 @@ class FFNetwork:
         if softmax_readout:
             # Built on the meta device, so nn.Linear's own random initialisation
             # does not draw from torch's global generator; it starts at zero.
-            readout = nn.Linear(
-                sum(hidden_layer_sizes), n_classes, device="meta", dtype=dtype
-            )
+            n_read = sum(hidden_layer_sizes[index] for index in prediction_layers)
+            readout = nn.Linear(n_read, n_classes, device="meta", dtype=dtype)
             self.readout = readout.to_empty(device=self.device)
             nn.init.zeros_(self.readout.weight)
             nn.init.zeros_(self.readout.bias)
         self.optimizers = [
-            _make_optimizer(optimizer, module.parameters(), learning_rate, momentum)
-            for module in self._modules()
+            make_optimizer(optimizer, module, rate, momentum, weight_decay)
+            for module, rate in zip(self._modules(), self._learning_rates())
         ]
 
     # ------------------------------------------------------------------ training
-    def set_hyperparameters(self, *, threshold, learning_rate, momentum):
+    def set_hyperparameters(
+        self,
+        *,
+        threshold,
+        learning_rate,
+        momentum,
+        weight_decay,
+        peer_normalization,
+        training_mode,
+        inner_steps,
+        readout_learning_rate,
+    ):
         """Change what may change between two calls to fit: no shape, no state."""
         self.config.update(
-            threshold=threshold, learning_rate=learning_rate, momentum=momentum
+            threshold=threshold,
+            learning_rate=learning_rate,
+            momentum=momentum,
+            weight_decay=weight_decay,
+            peer_normalization=peer_normalization,
+            training_mode=training_mode,
+            inner_steps=inner_steps,
+            readout_learning_rate=readout_learning_rate,
         )
+        self.peer_normalization = peer_normalization
+        self.training_mode = training_mode
+        self.inner_steps = inner_steps
         for layer in self.layers:
             layer.threshold = threshold
         self.scale_learning_rate(1.0)
@@ -195,12 +261,20 @@ class FFNetwork:
             for group in optimizer.param_groups:
                 if "momentum" in group:
                     group["momentum"] = momentum
+                if group["decayed"]:
+                    group["weight_decay"] = weight_decay
 
     def scale_learning_rate(self, factor):
         """Set every optimizer's rate to ``factor`` times the configured one."""
-        for optimizer in self.optimizers:
+        for optimizer, rate in zip(self.optimizers, self._learning_rates()):
             for group in optimizer.param_groups:
-                group["lr"] = self.config["learning_rate"] * factor
+                group["lr"] = rate * factor
+
+    def _learning_rates(self):
+        """The configured rate of each optimizer: the layers', then the readout's."""
+        rate = self.config["learning_rate"]
+        readout_rate = self.config["readout_learning_rate"] or rate
+        return [rate] * len(self.layers) + [readout_rate] * (self.readout is not None)
 
     def train_epoch(self, X, y, sample_weight, batch_size, stop_requested=None):
         """One pass over ``(X, y)`` in shuffled minibatches.
@@ -223,34 +297,86 @@ class FFNetwork:
         return (loss_sums / n_samples).tolist()
 
     def _train_step(self, X, y, sample_weight):
+        """One batch: a readout step, then ``inner_steps`` steps of every layer.
+
+        Returns each layer's loss (averaged over its inner steps, each taken
+        before its update) and the readout's, as 0-d tensors.
+        """
         first = LabelledFirstLayer(self.layers[0], self.overlay, X)
-        losses = []
+        logits = None
+        readout_loss = []
         if self.readout is not None:
             logits = self.readout(self._neutral_features(first))
             cross_entropy = F.cross_entropy(logits, y, reduction="none")
-            readout_loss = (cross_entropy * sample_weight).mean()
-        if self.negatives == "hard":
-            negative_labels = hard_wrong_labels(y, logits.detach(), self.generator)
+            readout_loss = [(cross_entropy * sample_weight).mean()]
+            _step(self.optimizers[-1:], readout_loss[0])
+            logits = logits.detach()
+        negative_labels = self.sample_negatives(
+            labels=y, n_classes=self.n_classes, logits=logits, generator=self.generator
+        )
+        labels = torch.stack([y, negative_labels])
+        if self.training_mode == "greedy":
+            layer_losses = self._greedy_steps(first, labels, sample_weight)
         else:
-            negative_labels = random_wrong_labels(y, self.n_classes, self.generator)
+            layer_losses = self._joint_steps(first, labels, sample_weight)
+        return layer_losses + readout_loss
 
-        n_rows = X.shape[0]
-        first_activity = first.for_labels(torch.stack([y, negative_labels]))
-        for layer, _, sum_squares in self._activities(first_activity):
-            goodness = layer.goodness(sum_squares)
-            positive, negative = goodness[:n_rows], goodness[n_rows:]
-            losses.append(layer.loss(positive, negative, sample_weight))
-        if self.readout is not None:
-            losses.append(readout_loss)
+    def _joint_steps(self, first, labels, sample_weight):
+        """Every layer steps on the same forward pass, ``inner_steps`` times."""
+        layer_optimizers = self.optimizers[: len(self.layers)]
+        total = 0.0
+        for step in range(self.inner_steps):
+            if step:
+                first.reproject()
+            activities = self._activities(first.for_labels(labels))
+            losses = [
+                self._layer_loss(layer, activity, sum_squares, sample_weight)
+                for layer, activity, sum_squares in activities
+            ]
+            _step(layer_optimizers, torch.stack(losses).sum())
+            total = total + torch.stack(losses).detach()
+        return list(total / self.inner_steps)
 
-        for optimizer in self.optimizers:
-            optimizer.zero_grad(set_to_none=True)
-        torch.stack(losses).sum().backward()
-        for optimizer in self.optimizers:
-            optimizer.step()
+    def _greedy_steps(self, first, labels, sample_weight):
+        """Layer after layer: all of a layer's steps, then its output moves up."""
+        losses = []
+        activity = sum_squares = None
+        for index, (layer, optimizer) in enumerate(zip(self.layers, self.optimizers)):
+            total = 0.0
+            for step in range(self.inner_steps):
+                if index == 0:
+                    if step:
+                        first.reproject()
+                    output = first.for_labels(labels)
+                else:
+                    output = layer(activity, sum_squares)
+                output_sum_squares = output.square().sum(dim=1)
+                loss = self._layer_loss(
+                    layer, output, output_sum_squares, sample_weight
+                )
+                _step([optimizer], loss)
+                total = total + loss.detach()
+            losses.append(total / self.inner_steps)
+            with torch.no_grad():
+                if index == 0:
+                    first.reproject()
+                    activity = first.for_labels(labels)
+                else:
+                    activity = layer(activity, sum_squares)
+                sum_squares = activity.square().sum(dim=1)
         return losses
 
-    def _activities(self, first_activity):
+    def _layer_loss(self, layer, activity, sum_squares, sample_weight):
+        """A layer's loss on a stacked batch: positive rows first, then negative."""
+        n_rows = sample_weight.shape[0]
+        goodness = layer.goodness(sum_squares)
+        loss = layer.loss(goodness[:n_rows], goodness[n_rows:], sample_weight)
+        if self.peer_normalization:
+            peer_loss = layer.peer_loss(activity[:n_rows], sample_weight)
+            loss = loss + self.peer_normalization * peer_loss
+        return loss
+
+    def _activities(self, first_activity, n_layers=None):
         """Yield ``(layer, activity, sum_squares)`` up the stack.
 
         Each layer's input is detached: this is what keeps every gradient inside
@@ -258,7 +384,7 @@ class FFNetwork:
         goodness and the next layer's normalisation, so it is computed once.
         """
         activity, sum_squares = first_activity, None
-        for index, layer in enumerate(self.layers):
+        for index, layer in enumerate(self.layers[:n_layers]):
             if index:
                 activity = layer(activity.detach(), sum_squares.detach())
             sum_squares = activity.square().sum(dim=1)
@@ -272,9 +398,11 @@ class FFNetwork:
         Computed without autograd: the readout learns from these activities but
         sends no gradient back into the layers.
         """
+        activities = self._activities(first.neutral(), self.prediction_layers[-1] + 1)
         normalised = [
             activity * unit_rms_scale(sum_squares, layer.n_units).unsqueeze(1)
-            for layer, activity, sum_squares in self._activities(first.neutral())
+            for index, (layer, activity, sum_squares) in enumerate(activities)
+            if index in self.prediction_layers
         ]
         return torch.cat(normalised, dim=1)
 
@@ -314,7 +442,7 @@ class FFNetwork:
         block = self._block_rows(self.n_classes)
         buffers = [
             X.new_empty((block * self.n_classes, layer.n_units))
-            for layer in self.layers
+            for layer in self.layers[: self.prediction_layers[-1] + 1]
         ]
 
         def score_block(rows):
@@ -327,11 +455,13 @@ class FFNetwork:
         first = LabelledFirstLayer(self.layers[0], self.overlay, X)
         activity = first.for_all_labels(out=buffers[0])
         sum_squares = torch.linalg.vector_norm(activity, dim=1).square_()
-        total = self.layers[0].goodness(sum_squares)
-        for layer, buffer in zip(self.layers[1:], buffers[1:]):
-            activity = layer.forward_into(activity, sum_squares, out=buffer)
-            sum_squares = torch.linalg.vector_norm(activity, dim=1).square_()
-            total += layer.goodness(sum_squares)
+        total = torch.zeros_like(sum_squares)
+        for index, layer in enumerate(self.layers[: len(buffers)]):
+            if index:
+                activity = layer.forward_into(activity, sum_squares, out=buffers[index])
+                sum_squares = torch.linalg.vector_norm(activity, dim=1).square_()
+            if index in self.prediction_layers:
+                total += layer.goodness(sum_squares)
         return total.reshape(X.shape[0], self.n_classes)
 
     @torch.inference_mode()
@@ -407,10 +537,12 @@ class FFNetwork:
         self.restore(state)
 
 
-def _make_optimizer(name, parameters, learning_rate, momentum):
-    if name == "adam":
-        return torch.optim.Adam(parameters, lr=learning_rate, fused=True)
-    return torch.optim.SGD(parameters, lr=learning_rate, momentum=momentum, fused=True)
+def _step(optimizers, loss):
+    for optimizer in optimizers:
+        optimizer.zero_grad(set_to_none=True)
+    loss.backward()
+    for optimizer in optimizers:
+        optimizer.step()
 
 
 def _map_tensors(tree, function):

@@ -1,0 +1,261 @@
+"""MNIST test error of named Forward-Forward configurations, and of backprop.
+
+Run ``python benchmarks/mnist_accuracy.py`` for every configuration, or name
+some: ``python benchmarks/mnist_accuracy.py default mlp --epochs default=30``.
+
+Configurations:
+
+- ``default``: ``ForwardForwardClassifier()`` as it ships.
+- ``keras-example``: :func:`skff.recipes.keras_example`, the Keras example's
+  settings. Its 250 full-batch epochs would take hours here, so it runs a few
+  (``--epochs keras-example=N``, default 2) and compares its logged loss with
+  the example's published log; the time for 250 epochs is extrapolated and
+  says so.
+- ``hinton``: :func:`skff.recipes.hinton_2022`, Hinton's recipe.
+- ``mlp``: ``MLPClassifier(hidden_layer_sizes=(500, 500))``, the backprop
+  reference, 20 epochs.
+
+Each model trains one epoch at a time, with the learning rate its own
+``fit`` would use in that epoch (the test suite checks that this gives the
+same weights as one call to ``fit``). After each epoch the test error on the
+10,000 test images is measured outside the training clock. Writes
+``benchmarks/results/mnist_accuracy.json`` and, with matplotlib,
+``mnist_accuracy.png`` (test error against training seconds) beside it.
+"""
+
+import argparse
+import json
+import platform
+import sys
+import time
+import warnings
+from pathlib import Path
+
+import numpy as np
+import sklearn
+import torch
+from _machine import cpu_name
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.neural_network import MLPClassifier
+
+import skff
+from skff import ForwardForwardClassifier
+from skff.datasets import load_mnist
+from skff.recipes import hinton_2022, keras_example
+
+RESULTS = Path(__file__).parent / "results"
+# FinalLoss in the Keras example's published training log, by outer epoch.
+KERAS_LOGGED_LOSS = {1: 0.7247, 2: 0.7089, 3: 0.6978, 10: 0.5853, 20: 0.4992}
+KERAS_EPOCHS = 250
+KERAS_TEST_ACCURACY = 0.9756
+
+
+def configurations():
+    return {
+        "default": (lambda: ForwardForwardClassifier(random_state=0), None),
+        "keras-example": (lambda: keras_example(random_state=0), 2),
+        "hinton": (lambda: hinton_2022(random_state=0), None),
+        "mlp": (
+            lambda: MLPClassifier(hidden_layer_sizes=(500, 500), random_state=0),
+            20,
+        ),
+    }
+
+
+def rate_factor(model, epoch, n_epochs):
+    """The factor ``fit`` applies to the learning rate in ``epoch`` of ``n_epochs``."""
+    if model.learning_rate == "constant":
+        return 1.0
+    return min(1.0, 2.0 * (n_epochs - epoch) / n_epochs)
+
+
+def train_forward_forward(model, n_epochs, data, log):
+    """Train ``model`` epoch by epoch, as ``fit(max_iter=n_epochs)`` would."""
+    X_train, y_train, _, _ = data
+    rates = {
+        name: model.get_params()[name]
+        for name in ("learning_rate_init", "readout_learning_rate_init")
+    }
+    model.set_params(warm_start=True)
+    for epoch in range(n_epochs):
+        factor = rate_factor(model, epoch, n_epochs)
+        scaled = {k: (None if v is None else v * factor) for k, v in rates.items()}
+        # A fit of one epoch runs at the full rate of its own schedule.
+        model.set_params(max_iter=1, **scaled)
+        started = time.perf_counter()
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            model.fit(X_train, y_train)
+        log(time.perf_counter() - started)
+    model.set_params(max_iter=n_epochs, **rates)
+    return model
+
+
+def run(name, make, n_epochs, data):
+    X_train, y_train, X_test, y_test = data
+    model = make()
+    if n_epochs is None:
+        n_epochs = model.max_iter
+    seconds, test_error = [], []
+    clock = [0.0]
+
+    def log(epoch_seconds):
+        clock[0] += epoch_seconds
+        seconds.append(clock[0])
+        test_error.append(float(1 - model.score(X_test, y_test)))
+        print(
+            f"{name} epoch {len(seconds)}: {clock[0]:7.1f} s, "
+            f"test error {100 * test_error[-1]:.2f}%",
+            flush=True,
+        )
+
+    if isinstance(model, MLPClassifier):
+        classes = np.unique(y_train)
+        rng = np.random.default_rng(0)
+        for _ in range(n_epochs):
+            order = rng.permutation(len(X_train))
+            started = time.perf_counter()
+            model.partial_fit(X_train[order], y_train[order], classes=classes)
+            log(time.perf_counter() - started)
+    else:
+        train_forward_forward(model, n_epochs, data, log)
+
+    started = time.perf_counter()
+    model.predict(X_test)
+    result = dict(
+        params={k: repr(v) for k, v in model.get_params().items()},
+        epochs=n_epochs,
+        seconds=seconds,
+        test_error=test_error,
+        final_test_error=test_error[-1],
+        best_test_error=min(test_error),
+        train_error=float(1 - model.score(X_train, y_train)),
+        fit_seconds=seconds[-1],
+        predict_10k_seconds=time.perf_counter() - started,
+    )
+    if name == "keras-example":
+        result.update(_keras_comparison(model, seconds))
+    return result
+
+
+def _keras_comparison(model, seconds):
+    """The example logs FinalLoss: the mean, over layers and all epochs so far,
+    of each layer's loss averaged over its 50 steps of the epoch."""
+    per_epoch = np.mean(model.layer_loss_curves_, axis=0)
+    final_loss = np.cumsum(per_epoch) / np.arange(1, len(per_epoch) + 1)
+    per_epoch_seconds = seconds[-1] / len(seconds)
+    return dict(
+        final_loss=final_loss.tolist(),
+        published_final_loss={str(k): v for k, v in KERAS_LOGGED_LOSS.items()},
+        published_test_accuracy_after_250=KERAS_TEST_ACCURACY,
+        extrapolated_seconds_for_250_epochs=per_epoch_seconds * KERAS_EPOCHS,
+        extrapolation_note=(
+            f"Trained {len(seconds)} of the example's {KERAS_EPOCHS} epochs; the "
+            "time for all of them is this run's mean epoch time times 250, not "
+            "a measurement."
+        ),
+    )
+
+
+def main():
+    choices = list(configurations())
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("configs", nargs="*", help=f"any of {choices} (all)")
+    parser.add_argument(
+        "--epochs",
+        action="append",
+        default=[],
+        metavar="NAME=N",
+        help="epochs of one configuration (default: its own max_iter)",
+    )
+    parser.add_argument(
+        "--data-home", default=str(Path(__file__).parents[2] / "shared" / "data")
+    )
+    parser.add_argument("--output", default=str(RESULTS / "mnist_accuracy.json"))
+    args = parser.parse_args()
+    names = args.configs or choices
+    unknown = set(names) - set(choices)
+    if unknown:
+        parser.error(f"unknown configurations {sorted(unknown)}; known: {choices}")
+    epochs = {k: int(v) for k, v in (item.split("=") for item in args.epochs)}
+
+    X_train, y_train = load_mnist(args.data_home, return_X_y=True)
+    X_test, y_test = load_mnist(args.data_home, subset="test", return_X_y=True)
+    data = (X_train, y_train, X_test, y_test)
+    output = Path(args.output)
+    report = dict(
+        command="python benchmarks/mnist_accuracy.py " + " ".join(sys.argv[1:]),
+        machine=dict(
+            cpu=cpu_name(),
+            platform=platform.platform(),
+            torch=torch.__version__,
+            sklearn=sklearn.__version__,
+            skff=skff.__version__,
+            torch_threads=torch.get_num_threads(),
+            device="cpu",
+        ),
+        runs={},
+    )
+    if output.exists():  # runs of other configurations stay
+        report["runs"] = json.loads(output.read_text()).get("runs", {})
+    for name in names:
+        make, default_epochs = configurations()[name]
+        result = run(name, make, epochs.get(name, default_epochs), data)
+        result["command"] = report["command"]
+        result["machine"] = report["machine"]
+        report["runs"][name] = result
+        output.parent.mkdir(exist_ok=True)
+        output.write_text(json.dumps(report, indent=1))
+        print(
+            f"{name}: test error {100 * result['final_test_error']:.2f}% after "
+            f"{result['epochs']} epochs ({result['fit_seconds']:.0f} s), best "
+            f"{100 * result['best_test_error']:.2f}%, train error "
+            f"{100 * result['train_error']:.2f}%",
+            flush=True,
+        )
+    _plot(report, output.with_suffix(".png"))
+
+
+def _plot(report, path):
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        print("matplotlib is not installed: no plot written")
+        return
+    keras = report["runs"].get("keras-example")
+    n_panels = 2 if keras else 1
+    figure, axes = plt.subplots(1, n_panels, figsize=(6.5 * n_panels, 4.5))
+    axes = np.atleast_1d(axes)
+    for name, run in report["runs"].items():
+        error = 100 * np.array(run["test_error"])
+        axes[0].plot(run["seconds"], error, marker=".", label=name)
+    axes[0].set_xscale("log")
+    axes[0].set_yscale("log")
+    axes[0].axhline(1.36, color="grey", linestyle="--", linewidth=1)
+    axes[0].annotate("Hinton 2022: 1.36%", (0.02, 0.02), xycoords="axes fraction")
+    axes[0].set_xlabel("training seconds")
+    axes[0].set_ylabel("MNIST test error (%)")
+    axes[0].grid(True, which="both", alpha=0.3)
+    axes[0].legend()
+    if keras:
+        ours = keras["final_loss"]
+        axes[1].plot(range(1, len(ours) + 1), ours, marker="o", label="skff")
+        published = {int(k): v for k, v in keras["published_final_loss"].items()}
+        axes[1].plot(
+            list(published), list(published.values()), "x", label="published log"
+        )
+        axes[1].set_xlabel("outer epoch")
+        axes[1].set_ylabel("FinalLoss")
+        axes[1].set_title("keras-example: logged loss")
+        axes[1].legend()
+    figure.suptitle(f"{report['command']}\n{report['machine']['cpu']}", fontsize=9)
+    figure.tight_layout()
+    figure.savefig(path, dpi=120)
+    print(f"wrote {path}")
+
+
+if __name__ == "__main__":
+    main()
