@@ -6,6 +6,8 @@ some: ``python benchmarks/mnist_accuracy.py default mlp --epochs default=30``.
 Configurations:
 
 - ``default``: ``ForwardForwardClassifier()`` as it ships.
+- ``default-mnist``: the defaults with a rate and a length for MNIST-sized
+  data: ``learning_rate_init=0.001, max_iter=20``.
 - ``keras-example``: :func:`skff.recipes.keras_example`, the Keras example's
   settings. Its 250 full-batch epochs would take hours here, so it runs a few
   (``--epochs keras-example=N``, default 2) and compares its logged loss with
@@ -53,6 +55,12 @@ KERAS_TEST_ACCURACY = 0.9756
 def configurations():
     return {
         "default": (lambda: ForwardForwardClassifier(random_state=0), None),
+        "default-mnist": (
+            lambda: ForwardForwardClassifier(
+                learning_rate_init=0.001, max_iter=20, random_state=0
+            ),
+            None,
+        ),
         "keras-example": (lambda: keras_example(random_state=0), 2),
         "hinton": (lambda: hinton_2022(random_state=0), None),
         "mlp": (

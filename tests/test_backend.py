@@ -89,7 +89,7 @@ def test_layer_inputs_are_detached_during_training(monkeypatch):
     X, y = data()
     seen = []
     for layer in network.layers[1:]:
-        original = layer.forward
+        original = layer.forward_and_measure
 
         def recording_forward(inputs, sq_norm=None, original=original):
             seen.append(
@@ -97,7 +97,7 @@ def test_layer_inputs_are_detached_during_training(monkeypatch):
             )
             return original(inputs, sq_norm)
 
-        monkeypatch.setattr(layer, "forward", recording_forward)
+        monkeypatch.setattr(layer, "forward_and_measure", recording_forward)
     network._train_step(X, y, torch.ones(len(y)))
     assert seen and not any(any(flags) for flags in seen)
 
@@ -404,3 +404,31 @@ def test_keras_adam_adds_epsilon_before_bias_correction():
         alpha = 0.03 * (1 - 0.999**t) ** 0.5 / (1 - 0.9**t)
         expected -= m * alpha / (v.sqrt() + 1e-7)
         torch.testing.assert_close(parameter.detach(), expected)
+
+
+@pytest.mark.parametrize("with_activity_gradient", [False, True])
+def test_fused_activation_matches_autograd(with_activity_gradient):
+    from skff._backend.layer import NormalizedReLU
+
+    generator = torch.Generator().manual_seed(0)
+    projected = torch.randn(2, 6, 5, generator=generator, dtype=torch.float64)
+    scale = torch.rand(6, generator=generator, dtype=torch.float64) + 0.5
+    bias = torch.randn(5, generator=generator, dtype=torch.float64)
+    outer = torch.randn(2, 6, 5, generator=generator, dtype=torch.float64)
+
+    def loss(activity, sum_squares):
+        total = (sum_squares.sin()).sum()
+        if with_activity_gradient:
+            total = total + (activity * outer).sum()
+        return total
+
+    leaves = [t.clone().requires_grad_(True) for t in (projected, bias)]
+    fused = NormalizedReLU.apply(leaves[0], scale, leaves[1])
+    loss(*fused).backward()
+    reference = [t.clone().requires_grad_(True) for t in (projected, bias)]
+    activity = torch.relu(reference[0] * scale.unsqueeze(-1) + reference[1])
+    loss(activity, activity.square().sum(-1)).backward()
+    torch.testing.assert_close(fused[0], activity)
+    torch.testing.assert_close(fused[1], activity.square().sum(-1))
+    for mine, theirs in zip(leaves, reference):
+        torch.testing.assert_close(mine.grad, theirs.grad)

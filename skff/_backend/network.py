@@ -47,13 +47,17 @@ class LabelledFirstLayer:
 
         Returns ``(n_copies * n_rows, n_units)``, copy after copy.
         """
-        strength = self.strength.unsqueeze(-1)
-        projected = self.projected + strength * F.embedding(
-            labels_per_copy, self.layer.label_weight
+        return self.for_labels_and_measure(labels_per_copy)[0]
+
+    def for_labels_and_measure(self, labels_per_copy):
+        """:meth:`for_labels`, and each row's sum of squares."""
+        label_columns = F.embedding(labels_per_copy, self.layer.label_weight)
+        projected = torch.addcmul(
+            self.projected, self.strength.unsqueeze(-1), label_columns
         )
         sq_norm = self.feature_sq_norm + self.strength.square()
-        activity = self.layer.activate(projected, sq_norm)
-        return activity.reshape(-1, self.layer.n_units)
+        activity, sum_squares = self.layer.activate_and_measure(projected, sq_norm)
+        return activity.reshape(-1, self.layer.n_units), sum_squares.reshape(-1)
 
     @torch.no_grad()
     def for_all_labels(self, out=None):
@@ -75,11 +79,15 @@ class LabelledFirstLayer:
 
     def neutral(self):
         """Activities under the neutral label, ``1 / n_classes`` in every label slot."""
+        return self.neutral_and_measure()[0]
+
+    def neutral_and_measure(self):
+        """:meth:`neutral`, and each row's sum of squares."""
         label_weight = self.layer.label_weight
         n_classes = label_weight.shape[0]
         projected = self.projected + self.strength.unsqueeze(-1) * label_weight.mean(0)
         sq_norm = self.feature_sq_norm + self.strength.square() / n_classes
-        return self.layer.activate(projected, sq_norm)
+        return self.layer.activate_and_measure(projected, sq_norm)
 
 
 class FFNetwork:
@@ -328,7 +336,7 @@ class FFNetwork:
         for step in range(self.inner_steps):
             if step:
                 first.reproject()
-            activities = self._activities(first.for_labels(labels))
+            activities = self._activities(*first.for_labels_and_measure(labels))
             losses = [
                 self._layer_loss(layer, activity, sum_squares, sample_weight)
                 for layer, activity, sum_squares in activities
@@ -340,31 +348,28 @@ class FFNetwork:
     def _greedy_steps(self, first, labels, sample_weight):
         """Layer after layer: all of a layer's steps, then its output moves up."""
         losses = []
-        activity = sum_squares = None
+        below = None
         for index, (layer, optimizer) in enumerate(zip(self.layers, self.optimizers)):
             total = 0.0
             for step in range(self.inner_steps):
-                if index == 0:
-                    if step:
-                        first.reproject()
-                    output = first.for_labels(labels)
-                else:
-                    output = layer(activity, sum_squares)
-                output_sum_squares = output.square().sum(dim=1)
-                loss = self._layer_loss(
-                    layer, output, output_sum_squares, sample_weight
-                )
+                if index == 0 and step:
+                    first.reproject()
+                output, sum_squares = self._layer_output(index, first, labels, below)
+                loss = self._layer_loss(layer, output, sum_squares, sample_weight)
                 _step([optimizer], loss)
                 total = total + loss.detach()
             losses.append(total / self.inner_steps)
             with torch.no_grad():
                 if index == 0:
                     first.reproject()
-                    activity = first.for_labels(labels)
-                else:
-                    activity = layer(activity, sum_squares)
-                sum_squares = activity.square().sum(dim=1)
+                below = self._layer_output(index, first, labels, below)
         return losses
+
+    def _layer_output(self, index, first, labels, below):
+        """Layer ``index``'s activity and sum of squares, given the layer below's."""
+        if index == 0:
+            return first.for_labels_and_measure(labels)
+        return self.layers[index].forward_and_measure(*below)
 
     def _layer_loss(self, layer, activity, sum_squares, sample_weight):
         """A layer's loss on a stacked batch: positive rows first, then negative."""
@@ -376,18 +381,19 @@ class FFNetwork:
             loss = loss + self.peer_normalization * peer_loss
         return loss
 
-    def _activities(self, first_activity, n_layers=None):
+    def _activities(self, first_activity, first_sum_squares, n_layers=None):
         """Yield ``(layer, activity, sum_squares)`` up the stack.
 
         Each layer's input is detached: this is what keeps every gradient inside
         its own layer. The activity's sum of squares gives both the layer's
         goodness and the next layer's normalisation, so it is computed once.
         """
-        activity, sum_squares = first_activity, None
+        activity, sum_squares = first_activity, first_sum_squares
         for index, layer in enumerate(self.layers[:n_layers]):
             if index:
-                activity = layer(activity.detach(), sum_squares.detach())
-            sum_squares = activity.square().sum(dim=1)
+                activity, sum_squares = layer.forward_and_measure(
+                    activity.detach(), sum_squares.detach()
+                )
             yield layer, activity, sum_squares
 
     # ---------------------------------------------------------------- prediction
@@ -398,7 +404,9 @@ class FFNetwork:
         Computed without autograd: the readout learns from these activities but
         sends no gradient back into the layers.
         """
-        activities = self._activities(first.neutral(), self.prediction_layers[-1] + 1)
+        activities = self._activities(
+            *first.neutral_and_measure(), self.prediction_layers[-1] + 1
+        )
         normalised = [
             activity * unit_rms_scale(sum_squares, layer.n_units).unsqueeze(1)
             for index, (layer, activity, sum_squares) in enumerate(activities)
