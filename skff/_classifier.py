@@ -25,6 +25,7 @@ from sklearn.utils.validation import (
 
 from ._backend import FFNetwork
 from ._interrupt import StopOnInterrupt
+from ._threads import torch_threads
 
 
 class ForwardForwardClassifier(ClassifierMixin, BaseEstimator):
@@ -189,6 +190,14 @@ class ForwardForwardClassifier(ClassifierMixin, BaseEstimator):
         device string torch accepts (``"cuda:1"``) works too. A fitted model
         pickles with its weights on the CPU and loads on machines without CUDA.
 
+    n_threads : int or None, default=None
+        Most CPU threads torch may use during :meth:`fit`, :meth:`partial_fit`
+        and prediction; the caller's setting is restored afterwards. ``None``
+        uses torch's current count, which already follows ``OMP_NUM_THREADS``,
+        joblib's and Dask's per-worker limits and ``threadpoolctl``; a number
+        only lowers it. Set it to 1 for bit-identical results across machines
+        with different core counts, or to share a machine between fits.
+
     verbose : int, default=0
         Print one line per epoch when positive.
 
@@ -290,6 +299,7 @@ class ForwardForwardClassifier(ClassifierMixin, BaseEstimator):
         "random_state": ["random_state"],
         "dtype": [StrOptions({"float32", "float64"})],
         "device": [str],
+        "n_threads": [Interval(Integral, 1, None, closed="left"), None],
         "verbose": ["verbose"],
     }
 
@@ -324,6 +334,7 @@ class ForwardForwardClassifier(ClassifierMixin, BaseEstimator):
         random_state=None,
         dtype="float32",
         device="cpu",
+        n_threads=None,
         verbose=0,
     ):
         self.hidden_layer_sizes = hidden_layer_sizes
@@ -354,6 +365,7 @@ class ForwardForwardClassifier(ClassifierMixin, BaseEstimator):
         self.random_state = random_state
         self.dtype = dtype
         self.device = device
+        self.n_threads = n_threads
         self.verbose = verbose
 
     # ------------------------------------------------------------------ fitting
@@ -412,6 +424,12 @@ class ForwardForwardClassifier(ClassifierMixin, BaseEstimator):
         return self._fit(X, y, sample_weight, incremental=True, first_call=first_call)
 
     def _fit(self, X, y, sample_weight, *, incremental, first_call=None):
+        with torch_threads(self.n_threads):
+            return self._fit_unlimited(
+                X, y, sample_weight, incremental=incremental, first_call=first_call
+            )
+
+    def _fit_unlimited(self, X, y, sample_weight, *, incremental, first_call):
         if first_call is None:
             first_call = not (self.warm_start and hasattr(self, "network_"))
         X, y = validate_data(
@@ -612,7 +630,7 @@ class ForwardForwardClassifier(ClassifierMixin, BaseEstimator):
                         f"keeps the weights of the last finished epoch ({self.n_iter_})"
                         ". Call fit (with warm_start=True) or partial_fit to go on.",
                         UserWarning,
-                        stacklevel=5,
+                        stacklevel=6,
                     )
                     return
                 if not (
@@ -644,7 +662,7 @@ class ForwardForwardClassifier(ClassifierMixin, BaseEstimator):
                 f"Forward-Forward training: maximum iterations ({self.max_iter}) "
                 "reached and the optimization hasn't converged yet.",
                 ConvergenceWarning,
-                stacklevel=5,  # the caller of fit, past _fit_context
+                stacklevel=6,  # the caller of fit, past _fit_context
             )
 
     def _schedule(self, epoch, incremental):
@@ -750,7 +768,8 @@ class ForwardForwardClassifier(ClassifierMixin, BaseEstimator):
     def _validated_scores(self, X):
         check_is_fitted(self)
         X = validate_data(self, X, reset=False, dtype=self._numpy_dtype(), order="C")
-        return self._scores(X)
+        with torch_threads(self.n_threads):
+            return self._scores(X)
 
     def _predict_encoded(self, X):
         return self._scores(X).argmax(axis=1)

@@ -291,8 +291,9 @@ def test_reaching_max_iter_warns(blobs):
     clf = ForwardForwardClassifier(
         hidden_layer_sizes=(8,), max_iter=2, learning_rate="constant"
     )
-    with pytest.warns(ConvergenceWarning, match="maximum iterations"):
+    with pytest.warns(ConvergenceWarning, match="maximum iterations") as record:
         clf.fit(X, y)
+    assert record[0].filename == __file__  # points at the caller's line
 
 
 def test_a_finished_decay_schedule_does_not_warn(blobs):
