@@ -14,6 +14,7 @@ checks this on a small file).
 """
 
 import os
+import shutil
 import tempfile
 import time
 from pathlib import Path
@@ -73,3 +74,8 @@ for epoch in range(n_epochs):
         f"epoch {epoch + 1}: {time.perf_counter() - started:.0f} s, "
         f"test accuracy {model.score(X_test, y_test):.4f}"
     )
+
+# %%
+# The file is scratch: remove it.
+del on_disk
+shutil.rmtree(folder)
