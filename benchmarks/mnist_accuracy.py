@@ -130,6 +130,7 @@ def run(name, make, n_epochs, data):
 
     started = time.perf_counter()
     model.predict(X_test)
+    predict_seconds = time.perf_counter() - started
     result = dict(
         params={k: repr(v) for k, v in model.get_params().items()},
         epochs=n_epochs,
@@ -139,7 +140,7 @@ def run(name, make, n_epochs, data):
         best_test_error=min(test_error),
         train_error=float(1 - model.score(X_train, y_train)),
         fit_seconds=seconds[-1],
-        predict_10k_seconds=time.perf_counter() - started,
+        predict_10k_seconds=predict_seconds,
     )
     if name == "keras-example":
         result.update(_keras_comparison(model, seconds))
