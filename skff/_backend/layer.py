@@ -129,12 +129,6 @@ class FFLayer(nn.Module):
             "mean_activity", torch.zeros(n_units, dtype=dtype, device=device)
         )
 
-    def weights(self):
-        """The parameters weight decay applies to: all but the bias."""
-        return [self.weight] + (
-            [self.label_weight] if self.label_weight is not None else []
-        )
-
     def input_scale(self, sq_norm):
         """Per-row factor that normalises an input of squared norm ``sq_norm``."""
         return self._scale(sq_norm, self.n_inputs)

@@ -337,12 +337,14 @@ class FFNetwork:
             if step:
                 first.reproject()
             activities = self._activities(*first.for_labels_and_measure(labels))
-            losses = [
-                self._layer_loss(layer, activity, sum_squares, sample_weight)
-                for layer, activity, sum_squares in activities
-            ]
-            _step(layer_optimizers, torch.stack(losses).sum())
-            total = total + torch.stack(losses).detach()
+            losses = torch.stack(
+                [
+                    self._layer_loss(layer, activity, sum_squares, sample_weight)
+                    for layer, activity, sum_squares in activities
+                ]
+            )
+            _step(layer_optimizers, losses.sum())
+            total = total + losses.detach()
         return list(total / self.inner_steps)
 
     def _greedy_steps(self, first, labels, sample_weight):

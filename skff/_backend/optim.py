@@ -36,10 +36,10 @@ class KerasAdam(torch.optim.Adam):
 
 def make_optimizer(name, module, learning_rate, momentum, weight_decay):
     """The optimizer of one layer (or of the readout): weight decay spares biases."""
-    weights = [module.weight] + [
+    weights = [
         parameter
         for parameter_name, parameter in module.named_parameters()
-        if parameter_name == "label_weight"
+        if parameter_name != "bias"
     ]
     groups = [
         {"params": weights, "weight_decay": weight_decay, "decayed": True},
