@@ -1,7 +1,13 @@
 """What the benchmarks say about the machine they ran on."""
 
+import os
 import platform
 from pathlib import Path
+
+import sklearn
+import torch
+
+import skff
 
 
 def cpu_name():
@@ -13,3 +19,17 @@ def cpu_name():
     except OSError:
         pass
     return platform.processor() or platform.machine()
+
+
+def machine_info(**extra):
+    """The processor, core and thread counts and library versions, plus ``extra``."""
+    return dict(
+        cpu=cpu_name(),
+        cpu_count=os.cpu_count(),
+        platform=platform.platform(),
+        torch=torch.__version__,
+        sklearn=sklearn.__version__,
+        skff=skff.__version__,
+        torch_threads=torch.get_num_threads(),
+        **extra,
+    )

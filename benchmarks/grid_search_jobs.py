@@ -10,20 +10,15 @@ one each, so parallel searches should not be slower than serial ones. Writes
 
 import argparse
 import json
-import os
-import platform
 import time
 from pathlib import Path
 
 import joblib
 import numpy as np
-import sklearn
-import torch
-from _machine import cpu_name
+from _machine import machine_info
 from sklearn.datasets import load_digits
 from sklearn.model_selection import GridSearchCV
 
-import skff
 from skff import ForwardForwardClassifier
 from skff.datasets import load_mnist
 
@@ -86,14 +81,7 @@ def main():
         data=data,
         grid="threshold in (2, 4) x hidden_layer_sizes in ((256,), (256, 256)), "
         "3-fold, max_iter=3",
-        machine=dict(
-            cpu=cpu_name(),
-            cpu_count=os.cpu_count(),
-            platform=platform.platform(),
-            torch=torch.__version__,
-            sklearn=sklearn.__version__,
-            skff=skff.__version__,
-        ),
+        machine=machine_info(),
         runs=runs,
     )
     RESULTS.mkdir(exist_ok=True)

@@ -27,20 +27,17 @@ same weights as one call to ``fit``). After each epoch the test error on the
 
 import argparse
 import json
-import platform
 import sys
 import time
 import warnings
 from pathlib import Path
 
 import numpy as np
-import sklearn
-import torch
-from _machine import cpu_name
+from _machine import machine_info
+from _plotting import agg_pyplot
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.neural_network import MLPClassifier
 
-import skff
 from skff import ForwardForwardClassifier
 from skff.datasets import load_mnist
 from skff.recipes import hinton_2022, keras_example
@@ -70,13 +67,6 @@ def configurations():
     }
 
 
-def rate_factor(model, epoch, n_epochs):
-    """The factor ``fit`` applies to the learning rate in ``epoch`` of ``n_epochs``."""
-    if model.learning_rate == "constant":
-        return 1.0
-    return min(1.0, 2.0 * (n_epochs - epoch) / n_epochs)
-
-
 def train_forward_forward(model, n_epochs, data, log):
     """Train ``model`` epoch by epoch, as ``fit(max_iter=n_epochs)`` would."""
     X_train, y_train, _, _ = data
@@ -84,9 +74,10 @@ def train_forward_forward(model, n_epochs, data, log):
         name: model.get_params()[name]
         for name in ("learning_rate_init", "readout_learning_rate_init")
     }
-    model.set_params(warm_start=True)
-    for epoch in range(n_epochs):
-        factor = rate_factor(model, epoch, n_epochs)
+    # The factor fit(max_iter=n_epochs) applies to the rate in each epoch.
+    model.set_params(warm_start=True, max_iter=n_epochs)
+    factors = [model._schedule(epoch, incremental=False) for epoch in range(n_epochs)]
+    for factor in factors:
         scaled = {k: (None if v is None else v * factor) for k, v in rates.items()}
         # A fit of one epoch runs at the full rate of its own schedule.
         model.set_params(max_iter=1, **scaled)
@@ -194,15 +185,7 @@ def main():
     output = Path(args.output)
     report = dict(
         command="python benchmarks/mnist_accuracy.py " + " ".join(sys.argv[1:]),
-        machine=dict(
-            cpu=cpu_name(),
-            platform=platform.platform(),
-            torch=torch.__version__,
-            sklearn=sklearn.__version__,
-            skff=skff.__version__,
-            torch_threads=torch.get_num_threads(),
-            device="cpu",
-        ),
+        machine=machine_info(device="cpu"),
         runs={},
     )
     if output.exists():  # runs of other configurations stay
@@ -226,13 +209,8 @@ def main():
 
 
 def _plot(report, path):
-    try:
-        import matplotlib
-
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-    except ImportError:
-        print("matplotlib is not installed: no plot written")
+    plt = agg_pyplot()
+    if plt is None:
         return
     keras = report["runs"].get("keras-example")
     n_panels = 2 if keras else 1

@@ -19,13 +19,12 @@ what is really computed.
 
 import argparse
 import json
-import platform
 import subprocess
 import sys
 import time
 from pathlib import Path
 
-from _machine import cpu_name
+from _machine import machine_info
 
 RESULTS = Path(__file__).parent / "results" / "throughput.json"
 N_ROWS, N_FEATURES, N_CLASSES = 60_000, 784, 10
@@ -223,12 +222,7 @@ def main():
     report = dict(
         command="python benchmarks/throughput.py" + (" --quick" if args.quick else ""),
         scaling=scaling(),
-        machine=dict(
-            cpu=cpu_name(),
-            platform=platform.platform(),
-            torch=torch.__version__,
-            threads=torch.get_num_threads(),
-        ),
+        machine=machine_info(),
         runs=runs,
     )
     RESULTS.parent.mkdir(exist_ok=True)

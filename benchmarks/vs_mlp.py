@@ -9,20 +9,17 @@ test images is measured (outside the training clock). Writes
 
 import argparse
 import json
-import platform
 import resource
 import time
 import warnings
 from pathlib import Path
 
 import numpy as np
-import sklearn
-import torch
-from _machine import cpu_name
+from _machine import machine_info
+from _plotting import agg_pyplot
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.neural_network import MLPClassifier
 
-import skff
 from skff import ForwardForwardClassifier
 from skff.datasets import load_mnist
 
@@ -97,14 +94,7 @@ def main():
         )
     report = dict(
         command=f"python benchmarks/vs_mlp.py --epochs {args.epochs}",
-        machine=dict(
-            cpu=cpu_name(),
-            platform=platform.platform(),
-            torch=torch.__version__,
-            sklearn=sklearn.__version__,
-            skff=skff.__version__,
-            torch_threads=torch.get_num_threads(),
-        ),
+        machine=machine_info(),
         note="Both models get float32 input; MLPClassifier then trains in float32.",
         runs=runs,
     )
@@ -124,13 +114,8 @@ def main():
 
 
 def _plot(report):
-    try:
-        import matplotlib
-
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-    except ImportError:
-        print("matplotlib is not installed: no plot written")
+    plt = agg_pyplot()
+    if plt is None:
         return
     figure, axes = plt.subplots(figsize=(7, 4.5))
     for name, run in report["runs"].items():
