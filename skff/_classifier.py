@@ -25,6 +25,7 @@ from sklearn.utils.validation import (
 
 from ._backend import FFNetwork
 from ._interrupt import StopOnInterrupt
+from ._progress import epoch_progress
 from ._threads import torch_threads
 
 
@@ -199,7 +200,11 @@ class ForwardForwardClassifier(ClassifierMixin, BaseEstimator):
         with different core counts, or to share a machine between fits.
 
     verbose : int, default=0
-        Print one line per epoch when positive.
+        When positive, print one line per epoch: the loss, each layer's loss,
+        the readout's loss, the validation score with early stopping, and the
+        epoch's seconds. With `tqdm <https://tqdm.github.io>`_ installed, an
+        epoch that runs longer than two seconds also shows a progress bar (on
+        stderr) until it ends. Quiet by default.
 
     Attributes
     ----------
@@ -619,7 +624,12 @@ class ForwardForwardClassifier(ClassifierMixin, BaseEstimator):
                 started = time.perf_counter()
                 network.scale_learning_rate(self._schedule(epoch, incremental))
                 try:
-                    losses = network.train_epoch(*data, batch_size, stop_requested)
+                    with epoch_progress(
+                        self.verbose, X.shape[0], self.n_iter_ + 1
+                    ) as advance:
+                        losses = network.train_epoch(
+                            *data, batch_size, stop_requested, on_batch=advance
+                        )
                 except KeyboardInterrupt:
                     network.restore(finished)
                     raise
@@ -844,6 +854,54 @@ class ForwardForwardClassifier(ClassifierMixin, BaseEstimator):
         scores = self._validated_scores(X)
         shifted = scores - scores.max(axis=1, keepdims=True)
         return shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+
+    def layer_goodness(self, X):
+        """Goodness of every layer for every sample under every candidate label.
+
+        What the network "sees": a well-trained layer's goodness is high under the
+        right label and low under the others. Summed over the layers in
+        ``prediction_layers``, these are the scores of ``prediction="goodness"``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Samples to inspect.
+
+        Returns
+        -------
+        goodness : ndarray of shape (n_samples, n_classes, n_layers_)
+            ``goodness[i, k, l]`` is layer ``l``'s goodness for sample ``i`` with
+            label ``classes_[k]`` overlaid.
+        """
+        return self._inspect(X, lambda network, X_t: network.layer_goodness(X_t))
+
+    def layer_activities(self, X):
+        """Every layer's activity for each sample under the neutral label.
+
+        The neutral label (``1 / n_classes`` in every label slot) is what the
+        softmax readout sees.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Samples to inspect.
+
+        Returns
+        -------
+        activities : list of ndarray of shape (n_samples, n_units)
+            One array per layer, ``hidden_layer_sizes[l]`` units wide.
+        """
+        return self._inspect(X, lambda network, X_t: network.neutral_activities(X_t))
+
+    def _inspect(self, X, compute):
+        """``compute(network, X)``'s tensors as float64 NumPy arrays."""
+        check_is_fitted(self)
+        X = validate_data(self, X, reset=False, dtype=self._numpy_dtype(), order="C")
+        with torch_threads(self.n_threads):
+            result = compute(self.network_, _to_tensor(X, self.network_.device))
+        if isinstance(result, list):
+            return [tensor.cpu().numpy().astype(np.float64) for tensor in result]
+        return result.cpu().numpy().astype(np.float64)
 
     def __sklearn_is_fitted__(self):
         return hasattr(self, "network_")

@@ -151,6 +151,35 @@ def test_goodness_scores_equal_a_pass_per_label(prediction_layers, normalization
         torch.testing.assert_close(scores[:, label], total)
 
 
+def test_layer_goodness_is_every_layers_goodness_under_every_label():
+    network = make_network(goodness="sum_squares")
+    X, _ = data(n_rows=70)
+    goodness = network.layer_goodness(X)
+    assert goodness.shape == (70, 4, 3)
+    for label in range(4):
+        overlaid = explicit_overlay(X, torch.full((70,), label), 4, "append", 0.5)
+        activity = explicit_first_layer(network.layers[0], overlaid)
+        for index, layer in enumerate(network.layers):
+            if index:
+                activity = layer(activity)
+            torch.testing.assert_close(
+                goodness[:, label, index], activity.square().sum(dim=1)
+            )
+
+
+def test_neutral_activities_are_every_layer_under_the_neutral_label():
+    network = make_network()
+    X, _ = data(n_rows=70)
+    activities = network.neutral_activities(X)
+    overlaid = explicit_overlay(X, torch.zeros(70, dtype=torch.long), 4, "append", 0.5)
+    overlaid[:, -4:] = overlaid[:, -4:].sum(dim=1, keepdim=True) / 4
+    activity = explicit_first_layer(network.layers[0], overlaid)
+    for index, layer in enumerate(network.layers):
+        if index:
+            activity = layer(activity)
+        torch.testing.assert_close(activities[index], activity)
+
+
 @pytest.mark.parametrize(("normalization", "length"), [("rms", 4.0), ("l2", 1.0)])
 def test_layers_see_their_input_at_unit_rms_or_unit_length(normalization, length):
     network = make_network(normalization=normalization)

@@ -1,12 +1,16 @@
 """ForwardForwardClassifier as a scikit-learn user meets it."""
 
 import pickle
+import re
+import sys
+import types
 import warnings
 
 import joblib
 import numpy as np
 import pytest
 import torch
+from numpy.testing import assert_allclose
 from sklearn.base import clone, is_classifier
 from sklearn.datasets import load_digits, make_classification
 from sklearn.exceptions import ConvergenceWarning, NotFittedError
@@ -324,10 +328,112 @@ def test_verbose_prints_one_line_per_epoch(blobs, capsys):
     assert "loss" in lines[0]
 
 
+def test_verbose_line_names_each_layer_readout_validation_and_time(blobs, capsys):
+    X, y = blobs
+    ForwardForwardClassifier(
+        hidden_layer_sizes=(8, 8), max_iter=2, early_stopping=True, verbose=1
+    ).fit(X, y)
+    line = capsys.readouterr().out.splitlines()[0]
+    assert re.fullmatch(
+        r"Epoch 1: loss [\d.]+ \(layers [\d.]+, [\d.]+\), readout [\d.]+, "
+        r"validation score [\d.]+, [\d.]+ s",
+        line,
+    ), line
+
+
 def test_quiet_by_default(blobs, capsys):
     X, y = blobs
     ForwardForwardClassifier(hidden_layer_sizes=(8,), max_iter=2).fit(X, y)
-    assert capsys.readouterr().out == ""
+    captured = capsys.readouterr()
+    assert captured.out == captured.err == ""
+
+
+class _RecordingBar:
+    """Stands in for tqdm: records what a fit asks of its progress bars."""
+
+    made = []
+
+    def __init__(self, total, **options):
+        self.total, self.options, self.done, self.closed = total, options, 0, False
+        self.made.append(self)
+
+    def update(self, n_rows):
+        self.done += n_rows
+
+    def close(self):
+        self.closed = True
+
+
+def test_verbose_fit_drives_a_tqdm_bar_per_epoch(blobs, monkeypatch):
+    X, y = blobs
+    fake = types.ModuleType("tqdm.auto")
+    fake.tqdm = _RecordingBar
+    monkeypatch.setitem(sys.modules, "tqdm.auto", fake)
+    _RecordingBar.made = []
+    ForwardForwardClassifier(
+        hidden_layer_sizes=(8,), max_iter=3, batch_size=64, verbose=1
+    ).fit(X, y)
+    assert [bar.total for bar in _RecordingBar.made] == [300] * 3
+    assert all(bar.done == 300 and bar.closed for bar in _RecordingBar.made)
+    assert _RecordingBar.made[0].options["desc"] == "Epoch 1"
+    # Only when asked: a quiet fit makes no bar.
+    _RecordingBar.made = []
+    ForwardForwardClassifier(hidden_layer_sizes=(8,), max_iter=2).fit(X, y)
+    assert _RecordingBar.made == []
+
+
+def test_verbose_fit_without_tqdm_still_prints_its_lines(blobs, monkeypatch, capsys):
+    X, y = blobs
+    monkeypatch.setitem(sys.modules, "tqdm.auto", None)  # import fails
+    ForwardForwardClassifier(hidden_layer_sizes=(8,), max_iter=2, verbose=1).fit(X, y)
+    assert capsys.readouterr().out.count("Epoch") == 2
+
+
+# ----------------------------------------------------------------- inspection
+@pytest.mark.parametrize("prediction_layers", ["all", "skip_first", [1]])
+def test_layer_goodness_summed_over_prediction_layers_is_the_decision(
+    blobs, prediction_layers
+):
+    X, y = blobs
+    clf = ForwardForwardClassifier(
+        hidden_layer_sizes=(16, 12, 8),
+        prediction="goodness",
+        prediction_layers=prediction_layers,
+        max_iter=3,
+        random_state=0,
+    ).fit(X, y)
+    goodness = clf.layer_goodness(X[:7])
+    assert goodness.shape == (7, 3, 3)
+    named = {"all": [0, 1, 2], "skip_first": [1, 2]}
+    layers = named.get(str(prediction_layers), prediction_layers)
+    assert_allclose(
+        goodness[..., layers].sum(-1), clf.decision_function(X[:7]), rtol=1e-5
+    )
+
+
+def test_layer_activities_are_what_the_readout_reads(blobs):
+    X, y = blobs
+    clf = ForwardForwardClassifier(
+        hidden_layer_sizes=(16, 8), max_iter=2, random_state=0
+    ).fit(X, y)
+    activities = clf.layer_activities(X[:9])
+    assert [a.shape for a in activities] == [(9, 16), (9, 8)]
+    assert all(np.all(a >= 0) for a in activities)  # ReLU
+    # The readout is linear in the activities, each scaled to unit RMS.
+    scaled = [a / np.sqrt(np.mean(a**2, axis=1, keepdims=True)) for a in activities]
+    readout = clf.network_.readout
+    logits = np.hstack(scaled) @ readout.weight.detach().numpy().T
+    logits += readout.bias.detach().numpy()
+    assert_allclose(logits, clf.decision_function(X[:9]), rtol=1e-4, atol=1e-4)
+
+
+def test_inspection_validates_its_input(blobs):
+    X, y = blobs
+    clf = ForwardForwardClassifier(hidden_layer_sizes=(8,), max_iter=1).fit(X, y)
+    with pytest.raises(ValueError, match="features"):
+        clf.layer_goodness(X[:, :5])
+    with pytest.raises(NotFittedError):
+        ForwardForwardClassifier().layer_activities(X)
 
 
 # ------------------------------------------------------------------ bad input

@@ -284,8 +284,13 @@ class FFNetwork:
         readout_rate = self.config["readout_learning_rate"] or rate
         return [rate] * len(self.layers) + [readout_rate] * (self.readout is not None)
 
-    def train_epoch(self, X, y, sample_weight, batch_size, stop_requested=None):
+    def train_epoch(
+        self, X, y, sample_weight, batch_size, stop_requested=None, on_batch=None
+    ):
         """One pass over ``(X, y)`` in shuffled minibatches.
+
+        ``on_batch(n_rows)``, if given, is called after each batch (for progress
+        bars; it receives no tensor, so it forces no host synchronisation).
 
         Returns the mean loss of each layer (and of the readout, last, if any) as
         a list of floats: the only host synchronisation of the epoch. Returns
@@ -300,6 +305,8 @@ class FFNetwork:
             batch = order[start : start + batch_size]
             losses = self._train_step(X[batch], y[batch], sample_weight[batch])
             loss_sums += torch.stack(losses).detach().double() * batch.shape[0]
+            if on_batch is not None:
+                on_batch(batch.shape[0])
             if stop_requested is not None and stop_requested():
                 return None
         return (loss_sums / n_samples).tolist()
@@ -436,13 +443,27 @@ class FFNetwork:
         if self.device.type == "cpu":
             X = torch.cat([X, X.new_zeros(((-n_rows) % block, X.shape[1]))])
         scores = [score_block(rows) for rows in torch.split(X, block)]
-        if not scores:
-            return X.new_zeros((0, self.n_classes))
         return torch.cat(scores)[:n_rows]
 
     @torch.inference_mode()
     def goodness_scores(self, X):
-        """Goodness summed over layers, for every row and label: ``(n_rows, K)``.
+        """Goodness summed over the prediction layers, for every row and label:
+        ``(n_rows, K)``."""
+        layers = list(self.prediction_layers)
+        return self._goodness_in_blocks(
+            X,
+            self.prediction_layers[-1] + 1,
+            lambda goodness: goodness[..., layers].sum(-1),
+        )
+
+    @torch.inference_mode()
+    def layer_goodness(self, X):
+        """Every layer's goodness for every row and label: ``(n_rows, K, n_layers)``."""
+        return self._goodness_in_blocks(X, len(self.layers), lambda goodness: goodness)
+
+    def _goodness_in_blocks(self, X, n_layers, reduce):
+        """``reduce`` applied to the goodness of the first ``n_layers`` layers, block
+        after block of rows.
 
         The ``n_classes`` activities of a block live in one buffer per layer,
         allocated once per call and reused by every block: allocating them anew
@@ -452,27 +473,38 @@ class FFNetwork:
         block = self._block_rows(self.n_classes)
         buffers = [
             X.new_empty((block * self.n_classes, layer.n_units))
-            for layer in self.layers[: self.prediction_layers[-1] + 1]
+            for layer in self.layers[:n_layers]
         ]
 
         def score_block(rows):
             in_use = [buffer[: rows.shape[0] * self.n_classes] for buffer in buffers]
-            return self._goodness_block(rows, in_use)
+            return reduce(self._goodness_block(rows, in_use))
 
         return self._score_in_blocks(X, block, score_block)
 
     def _goodness_block(self, X, buffers):
+        """Goodness of the first ``len(buffers)`` layers: ``(n_rows, K, n_layers)``."""
         first = LabelledFirstLayer(self.layers[0], self.overlay, X)
         activity = first.for_all_labels(out=buffers[0])
         sum_squares = torch.linalg.vector_norm(activity, dim=1).square_()
-        total = torch.zeros_like(sum_squares)
+        goodness = []
         for index, layer in enumerate(self.layers[: len(buffers)]):
             if index:
                 activity = layer.forward_into(activity, sum_squares, out=buffers[index])
                 sum_squares = torch.linalg.vector_norm(activity, dim=1).square_()
-            if index in self.prediction_layers:
-                total += layer.goodness(sum_squares)
-        return total.reshape(X.shape[0], self.n_classes)
+            goodness.append(layer.goodness(sum_squares))
+        return torch.stack(goodness, dim=-1).reshape(X.shape[0], self.n_classes, -1)
+
+    @torch.inference_mode()
+    def neutral_activities(self, X):
+        """Every layer's activity under the neutral label: a list of
+        ``(n_rows, n_units)``, one per layer."""
+        blocks = []
+        for rows in torch.split(X, self._block_rows(1)):
+            first = LabelledFirstLayer(self.layers[0], self.overlay, rows)
+            activities = self._activities(*first.neutral_and_measure())
+            blocks.append([activity for _, activity, _ in activities])
+        return [torch.cat(per_layer) for per_layer in zip(*blocks)]
 
     @torch.inference_mode()
     def readout_logits(self, X):
