@@ -10,6 +10,7 @@ import io
 import json
 import pickle
 import platform
+import re
 import sys
 import warnings
 from pathlib import Path
@@ -117,6 +118,8 @@ def rst_table(report):
     for name, result in report["cases"].items():
         message = result["message"].splitlines()[0] if result["message"] else ""
         message = message if len(message) <= 100 else message[:97] + "..."
+        # A word ending in "_" (classes_) would be an RST link: escape it.
+        message = re.sub(r"(?<=\w)_(?=\W|$)", r"\\_", message)
         rows.append((name, result["outcome"], message or "fits and predicts"))
     widths = [max(len(row[column]) for row in rows) for column in range(3)]
     rule = " ".join("=" * width for width in widths)

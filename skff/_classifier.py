@@ -214,7 +214,7 @@ class ForwardForwardClassifier(ClassifierMixin, BaseEstimator):
     n_features_in_ : int
         Number of features seen during fit.
 
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Names of the features seen during fit, when ``X`` has string column names.
 
     n_layers_ : int
@@ -869,7 +869,7 @@ class ForwardForwardClassifier(ClassifierMixin, BaseEstimator):
 
         Returns
         -------
-        goodness : ndarray of shape (n_samples, n_classes, n_layers_)
+        goodness : ndarray of shape (n_samples, n_classes, `n_layers_`)
             ``goodness[i, k, l]`` is layer ``l``'s goodness for sample ``i`` with
             label ``classes_[k]`` overlaid.
         """

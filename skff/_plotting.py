@@ -24,7 +24,11 @@ def _axes_for_layers(plt, ax, n_layers, caller):
     """One axes per layer: ``ax`` as given (one per layer), or a new row of them."""
     if ax is None:
         figure, ax = plt.subplots(
-            1, n_layers, figsize=(3.2 * n_layers, 3.4), squeeze=False
+            1,
+            n_layers,
+            figsize=(3.2 * n_layers + 1, 3.6),
+            squeeze=False,
+            layout="constrained",
         )
         return figure, list(ax[0])
     axes = list(np.ravel(ax))

@@ -13,7 +13,6 @@ accuracy of ``fit`` on the whole array, within noise (``tests/test_scaling.py``
 checks this on a small file).
 """
 
-import os
 import shutil
 import tempfile
 import time
@@ -26,12 +25,9 @@ from skff import ForwardForwardClassifier
 from skff.datasets import load_mnist
 
 # MNIST when its files are found, otherwise synthetic data of the same shape.
-data_home = os.environ.get("SKFF_DATA") or (
-    Path(__file__).resolve().parents[3] / "shared" / "data"
-)
 try:
-    X, y = load_mnist(data_home, return_X_y=True)
-    X_test, y_test = load_mnist(data_home, subset="test", return_X_y=True)
+    X, y = load_mnist(return_X_y=True)
+    X_test, y_test = load_mnist(subset="test", return_X_y=True)
 except FileNotFoundError:
     X_all, y_all = make_classification(
         n_samples=70_000,
@@ -63,7 +59,7 @@ on_disk = np.memmap(path, dtype=np.float32, mode="r", shape=shape)
 labels = np.load(folder / "labels.npy")
 classes = np.unique(labels)
 model = ForwardForwardClassifier(learning_rate_init=0.001, random_state=0)
-chunk, n_epochs = 5_000, 3
+chunk, n_epochs = 5_000, 2
 rng = np.random.default_rng(0)
 started = time.perf_counter()
 for epoch in range(n_epochs):

@@ -1,0 +1,55 @@
+"""
+Tuning the threshold and the layer sizes with GridSearchCV
+==========================================================
+
+:class:`~skff.ForwardForwardClassifier` is an ordinary scikit-learn estimator,
+so it tunes like one: here in a :class:`~sklearn.pipeline.Pipeline` after a
+:class:`~sklearn.preprocessing.StandardScaler`, over the goodness ``threshold``
+and ``hidden_layer_sizes``, by 3-fold cross-validation on the digits.
+"""
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+from sklearn.datasets import load_digits
+from sklearn.model_selection import GridSearchCV, train_test_split
+from sklearn.pipeline import Pipeline
+from sklearn.preprocessing import StandardScaler
+
+from skff import ForwardForwardClassifier
+
+X, y = load_digits(return_X_y=True)
+X_train, X_test, y_train, y_test = train_test_split(X, y, random_state=0)
+pipeline = Pipeline(
+    [
+        ("scale", StandardScaler()),
+        ("ff", ForwardForwardClassifier(max_iter=10, random_state=0)),
+    ]
+)
+grid = {
+    "ff__threshold": [1.0, 4.0, 16.0],
+    "ff__hidden_layer_sizes": [(100,), (300, 300), (500, 500)],
+}
+search = GridSearchCV(pipeline, grid, cv=3).fit(X_train, y_train)
+print("best:", search.best_params_)
+print(f"test accuracy of the refitted best: {search.score(X_test, y_test):.4f}")
+
+# %%
+# Every candidate's cross-validated accuracy. The goodness of a layer is the
+# mean of its squared activities, so the threshold is on the scale of one
+# unit's squared activity, whatever the width.
+results = pd.DataFrame(search.cv_results_)
+results["layers"] = results["param_ff__hidden_layer_sizes"].astype(str)
+table = results.pivot(
+    index="layers", columns="param_ff__threshold", values="mean_test_score"
+)
+figure, axis = plt.subplots(figsize=(5, 3.5))
+image = axis.imshow(table.to_numpy(), cmap="viridis")
+axis.set_xticks(range(table.shape[1]), table.columns)
+axis.set_yticks(range(table.shape[0]), table.index)
+axis.set_xlabel("threshold")
+axis.set_ylabel("hidden_layer_sizes")
+for (row, column), value in np.ndenumerate(table.to_numpy()):
+    axis.text(column, row, f"{value:.3f}", ha="center", va="center", color="w")
+figure.colorbar(image, label="mean CV accuracy")
+figure.tight_layout()
