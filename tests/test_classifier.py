@@ -661,3 +661,44 @@ def test_warm_start_refuses_another_normalization(blobs):
     clf.fit(X, y)
     with pytest.raises(ValueError, match="normalization='l2'"):
         clf.set_params(normalization="l2").fit(X, y)
+
+
+# ------------------------------------------------------------- mixed precision
+@pytest.mark.parametrize("mixed_precision", ["tf32", "bfloat16"])
+def test_mixed_precision_learns_and_keeps_float32_weights(blobs, mixed_precision):
+    X, y = blobs
+    clf = ForwardForwardClassifier(mixed_precision=mixed_precision, **SMALL).fit(X, y)
+    assert clf.score(X, y) > 0.9
+    assert all(p.dtype == torch.float32 for p in clf.network_.layers[0].parameters())
+    proba = clf.predict_proba(X)
+    assert proba.dtype == np.float64
+    assert_allclose(proba.sum(axis=1), 1.0)
+    assert clf.layer_goodness(X[:3]).dtype == np.float64
+
+
+def test_bfloat16_matmuls_change_the_numbers_but_not_the_predictions(blobs):
+    X, y = blobs
+    exact = ForwardForwardClassifier(**SMALL).fit(X, y)
+    fast = clone(exact).set_params(mixed_precision="bfloat16")
+    fast.network_ = exact.network_  # same weights, bfloat16 products
+    fast.classes_, fast.n_features_in_ = exact.classes_, exact.n_features_in_
+    scores, fast_scores = exact.decision_function(X), fast.decision_function(X)
+    assert not np.array_equal(scores, fast_scores)
+    assert_allclose(fast_scores, scores, rtol=0.05, atol=0.05)
+    assert np.mean(fast.predict(X) == exact.predict(X)) > 0.97
+
+
+def test_mixed_precision_restores_torchs_settings(blobs):
+    X, y = blobs
+    before = torch.get_float32_matmul_precision()
+    clf = ForwardForwardClassifier(mixed_precision="tf32", hidden_layer_sizes=(8,))
+    clf.set_params(max_iter=1).fit(X, y).predict(X)
+    assert torch.get_float32_matmul_precision() == before
+    assert not torch.is_autocast_enabled("cpu")
+
+
+def test_mixed_precision_refuses_float64(blobs):
+    X, y = blobs
+    clf = ForwardForwardClassifier(mixed_precision="bfloat16", dtype="float64")
+    with pytest.raises(ValueError, match="cannot be combined with dtype='float64'"):
+        clf.fit(X, y)
