@@ -148,8 +148,8 @@ class FFLayer(nn.Module):
 
     def activate_(self, projected, sq_norm):
         """:meth:`activate` in place, for inference: ``projected`` is the output."""
-        projected.mul_(self.input_scale(sq_norm).unsqueeze(-1))
-        return projected.add_(self.bias).relu_()
+        scale = self.input_scale(sq_norm).unsqueeze(-1)
+        return torch.addcmul(self.bias, projected, scale, out=projected).relu_()
 
     def forward_into(self, inputs, sq_norm, out):
         """Inference forward pass written into the preallocated ``out``."""

@@ -15,7 +15,7 @@ SCORING_MEMORY_BUDGET = 256 * 2**20
 # number of rows, so a row's score would change in its last bit with the batch it
 # arrives in; padding every block to the same height makes predictions
 # bit-identical whatever the batch (scikit-learn's subset-invariance check).
-CPU_SCORING_BLOCK = 64
+CPU_SCORING_BLOCK = 256
 
 
 class LabelledFirstLayer:
@@ -71,10 +71,16 @@ class LabelledFirstLayer:
         if out is None:
             out = self.projected.new_empty((n_rows * n_classes, n_units))
         activity = out.view(n_rows, n_classes, n_units)
-        torch.mul(self.strength[:, None, None], self.layer.label_weight, out=activity)
-        activity.add_(self.projected.unsqueeze(1))
-        sq_norm = (self.feature_sq_norm + self.strength.square()).unsqueeze(1)
-        self.layer.activate_(activity, sq_norm)
+        # relu(scale * (projected + strength * label column) + bias), written in
+        # one pass over the (n_rows, n_classes, n_units) block: the row's part,
+        # scale * projected + bias, is computed once for all its labels.
+        scale = self.layer.input_scale(self.feature_sq_norm + self.strength.square())
+        row_part = torch.addcmul(self.layer.bias, self.projected, scale.unsqueeze(1))
+        label_scale = (scale * self.strength)[:, None, None]
+        torch.addcmul(
+            row_part.unsqueeze(1), label_scale, self.layer.label_weight, out=activity
+        )
+        activity.relu_()
         return out
 
     def neutral(self):
