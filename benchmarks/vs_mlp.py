@@ -33,6 +33,9 @@ def models():
         "skff batch 1024 (784-500-500)": ForwardForwardClassifier(
             batch_size=1024, random_state=0
         ),
+        "skff rate 0.001 (784-500-500)": ForwardForwardClassifier(
+            learning_rate_init=0.001, random_state=0
+        ),
         "MLPClassifier(500, 500)": MLPClassifier(
             hidden_layer_sizes=(500, 500), random_state=0
         ),
