@@ -15,6 +15,8 @@ Configurations:
   says so.
 - ``hinton``: :func:`skff.recipes.hinton_2022`, Hinton's recipe (60 epochs).
 - ``hinton-100``: the same for 100 epochs, as many as Hinton's own code runs.
+- ``hinton-readout-decay``: ``hinton`` with the readout's weight decay at 0.003,
+  three times the layers', as in Hinton's code.
 - ``mlp``: ``MLPClassifier(hidden_layer_sizes=(500, 500))``, the backprop
   reference, 20 epochs.
 
@@ -62,6 +64,10 @@ def configurations():
         "keras-example": (lambda: keras_example(random_state=0), 2),
         "hinton": (lambda: hinton_2022(random_state=0), None),
         "hinton-100": (lambda: hinton_2022(max_iter=100, random_state=0), None),
+        "hinton-readout-decay": (
+            lambda: hinton_2022(readout_weight_decay=0.003, random_state=0),
+            None,
+        ),
         "mlp": (
             lambda: MLPClassifier(hidden_layer_sizes=(500, 500), random_state=0),
             20,

@@ -106,6 +106,11 @@ class ForwardForwardClassifier(ClassifierMixin, BaseEstimator):
         L2 penalty on the weights (not the biases) of every layer and of the
         readout, applied by the optimizer (torch's ``weight_decay``).
 
+    readout_weight_decay : float or None, default=None
+        L2 penalty on the softmax readout's weights; ``None`` for
+        ``weight_decay``. Hinton's code decays its readout three times as
+        strongly as its layers.
+
     training_mode : {"joint", "greedy"}, default="joint"
         ``"joint"``: all layers learn from the same forward pass of each batch,
         each from its own loss. ``"greedy"``: the first layer takes its
@@ -296,6 +301,7 @@ class ForwardForwardClassifier(ClassifierMixin, BaseEstimator):
         "optimizer": [StrOptions({"adam", "adam_keras", "sgd"})],
         "momentum": [Interval(Real, 0, 1, closed="both")],
         "weight_decay": [Interval(Real, 0, None, closed="left")],
+        "readout_weight_decay": [Interval(Real, 0, None, closed="left"), None],
         "training_mode": [StrOptions({"joint", "greedy"})],
         "inner_steps": [Interval(Integral, 1, None, closed="left")],
         "batch_size": [
@@ -335,6 +341,7 @@ class ForwardForwardClassifier(ClassifierMixin, BaseEstimator):
         optimizer="adam",
         momentum=0.9,
         weight_decay=0.0,
+        readout_weight_decay=None,
         training_mode="joint",
         inner_steps=1,
         batch_size="auto",
@@ -367,6 +374,7 @@ class ForwardForwardClassifier(ClassifierMixin, BaseEstimator):
         self.optimizer = optimizer
         self.momentum = momentum
         self.weight_decay = weight_decay
+        self.readout_weight_decay = readout_weight_decay
         self.training_mode = training_mode
         self.inner_steps = inner_steps
         self.batch_size = batch_size
@@ -575,6 +583,7 @@ class ForwardForwardClassifier(ClassifierMixin, BaseEstimator):
             readout_learning_rate=self.readout_learning_rate_init,
             momentum=self.momentum,
             weight_decay=self.weight_decay,
+            readout_weight_decay=self.readout_weight_decay,
             peer_normalization=self.peer_normalization,
             training_mode=self.training_mode,
             inner_steps=self.inner_steps,

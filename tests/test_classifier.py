@@ -702,3 +702,36 @@ def test_mixed_precision_refuses_float64(blobs):
     clf = ForwardForwardClassifier(mixed_precision="bfloat16", dtype="float64")
     with pytest.raises(ValueError, match="cannot be combined with dtype='float64'"):
         clf.fit(X, y)
+
+
+def test_readout_has_its_own_weight_decay_defaulting_to_the_layers(blobs):
+    X, y = blobs
+
+    def decays(clf):
+        return [
+            [group["weight_decay"] for group in optimizer.param_groups]
+            for optimizer in clf.network_.optimizers
+        ]
+
+    clf = ForwardForwardClassifier(
+        hidden_layer_sizes=(8, 8), weight_decay=1e-3, max_iter=1, warm_start=True
+    ).fit(X, y)
+    assert decays(clf) == [[1e-3, 0.0]] * 3  # two layers, readout; biases spared
+    clf.set_params(readout_weight_decay=3e-3).fit(X, y)
+    assert decays(clf) == [[1e-3, 0.0]] * 2 + [[3e-3, 0.0]]
+    # A huge readout decay all but zeroes the readout's weights and leaves the
+    # layers alone (random negatives do not read the readout).
+    strong = ForwardForwardClassifier(
+        hidden_layer_sizes=(8, 8),
+        readout_weight_decay=50.0,
+        negatives="random",
+        optimizer="sgd",
+        learning_rate_init=0.01,
+        max_iter=3,
+        random_state=0,
+    ).fit(X, y)
+    free = clone(strong).set_params(readout_weight_decay=None).fit(X, y)
+    strong_readout = strong.network_.readout.weight.abs().max()
+    assert strong_readout < 0.1 * free.network_.readout.weight.abs().max()
+    for ours, theirs in zip(strong.network_.layers, free.network_.layers):
+        assert torch.equal(ours.weight, theirs.weight)

@@ -173,6 +173,7 @@ class FFNetwork:
         training_mode="joint",
         inner_steps=1,
         readout_learning_rate=None,
+        readout_weight_decay=None,
     ):
         n_layers = len(hidden_layer_sizes)
         if prediction_layers is None:
@@ -199,6 +200,7 @@ class FFNetwork:
             training_mode=training_mode,
             inner_steps=inner_steps,
             readout_learning_rate=readout_learning_rate,
+            readout_weight_decay=readout_weight_decay,
         )
         self.device = torch.device(device)
         self.dtype = dtype
@@ -237,8 +239,10 @@ class FFNetwork:
             nn.init.zeros_(self.readout.weight)
             nn.init.zeros_(self.readout.bias)
         self.optimizers = [
-            make_optimizer(optimizer, module, rate, momentum, weight_decay)
-            for module, rate in zip(self._modules(), self._learning_rates())
+            make_optimizer(optimizer, module, rate, momentum, decay)
+            for module, rate, decay in zip(
+                self._modules(), self._learning_rates(), self._weight_decays()
+            )
         ]
 
     # ------------------------------------------------------------------ training
@@ -253,6 +257,7 @@ class FFNetwork:
         training_mode,
         inner_steps,
         readout_learning_rate,
+        readout_weight_decay=None,
     ):
         """Change what may change between two calls to fit: no shape, no state."""
         self.config.update(
@@ -264,6 +269,7 @@ class FFNetwork:
             training_mode=training_mode,
             inner_steps=inner_steps,
             readout_learning_rate=readout_learning_rate,
+            readout_weight_decay=readout_weight_decay,
         )
         self.peer_normalization = peer_normalization
         self.training_mode = training_mode
@@ -271,12 +277,12 @@ class FFNetwork:
         for layer in self.layers:
             layer.threshold = threshold
         self.scale_learning_rate(1.0)
-        for optimizer in self.optimizers:
+        for optimizer, decay in zip(self.optimizers, self._weight_decays()):
             for group in optimizer.param_groups:
                 if "momentum" in group:
                     group["momentum"] = momentum
                 if group["decayed"]:
-                    group["weight_decay"] = weight_decay
+                    group["weight_decay"] = decay
 
     def scale_learning_rate(self, factor):
         """Set every optimizer's rate to ``factor`` times the configured one."""
@@ -289,6 +295,13 @@ class FFNetwork:
         rate = self.config["learning_rate"]
         readout_rate = self.config["readout_learning_rate"] or rate
         return [rate] * len(self.layers) + [readout_rate] * (self.readout is not None)
+
+    def _weight_decays(self):
+        """The weight decay of each optimizer: the layers', then the readout's."""
+        decay = self.config["weight_decay"]
+        readout_decay = self.config.get("readout_weight_decay")
+        readout_decay = decay if readout_decay is None else readout_decay
+        return [decay] * len(self.layers) + [readout_decay] * (self.readout is not None)
 
     def train_epoch(
         self, X, y, sample_weight, batch_size, stop_requested=None, on_batch=None
