@@ -25,7 +25,7 @@ extensions = [
 templates_path = ["_templates"]
 exclude_patterns = ["_build", "examples/README.txt"]
 autosummary_generate = True
-autodoc_default_options = {"members": True, "inherited-members": False}
+autodoc_default_options = {"members": True}
 # The class template lists the methods itself; numpydoc's own table would repeat it.
 numpydoc_show_class_members = False
 
