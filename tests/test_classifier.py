@@ -427,6 +427,16 @@ def test_layer_activities_are_what_the_readout_reads(blobs):
     assert_allclose(logits, clf.decision_function(X[:9]), rtol=1e-4, atol=1e-4)
 
 
+def test_inspection_does_not_depend_on_the_batch_a_row_arrives_in(blobs):
+    X, y = blobs
+    clf = ForwardForwardClassifier(
+        hidden_layer_sizes=(16, 8), max_iter=2, random_state=0
+    ).fit(X, y)
+    for whole, part in zip(clf.layer_activities(X), clf.layer_activities(X[:5])):
+        np.testing.assert_array_equal(whole[:5], part)
+    np.testing.assert_array_equal(clf.layer_goodness(X)[:5], clf.layer_goodness(X[:5]))
+
+
 def test_inspection_validates_its_input(blobs):
     X, y = blobs
     clf = ForwardForwardClassifier(hidden_layer_sizes=(8,), max_iter=1).fit(X, y)

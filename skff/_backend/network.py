@@ -458,11 +458,15 @@ class FFNetwork:
 
         On the CPU the last block is padded, so every block has the same height.
         """
-        n_rows = X.shape[0]
+        scores = [score_block(rows) for rows in self._blocks(X, block)]
+        return torch.cat(scores)[: X.shape[0]]
+
+    def _blocks(self, X, block):
+        """``X`` in blocks of ``block`` rows; on the CPU the last one is padded with
+        zero rows, so every block has the same height."""
         if self.device.type == "cpu":
-            X = torch.cat([X, X.new_zeros(((-n_rows) % block, X.shape[1]))])
-        scores = [score_block(rows) for rows in torch.split(X, block)]
-        return torch.cat(scores)[:n_rows]
+            X = torch.cat([X, X.new_zeros(((-X.shape[0]) % block, X.shape[1]))])
+        return torch.split(X, block)
 
     @torch.inference_mode()
     def goodness_scores(self, X):
@@ -519,11 +523,11 @@ class FFNetwork:
         """Every layer's activity under the neutral label: a list of
         ``(n_rows, n_units)``, one per layer."""
         blocks = []
-        for rows in torch.split(X, self._block_rows(1)):
+        for rows in self._blocks(X, self._block_rows(1)):
             first = LabelledFirstLayer(self.layers[0], self.overlay, rows)
             activities = self._activities(*first.neutral_and_measure())
             blocks.append([activity for _, activity, _ in activities])
-        return [torch.cat(per_layer) for per_layer in zip(*blocks)]
+        return [torch.cat(per_layer)[: X.shape[0]] for per_layer in zip(*blocks)]
 
     @torch.inference_mode()
     def readout_logits(self, X):
