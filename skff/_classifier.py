@@ -2,7 +2,6 @@
 
 import time
 import warnings
-from contextlib import contextmanager
 from numbers import Integral, Real
 
 import numpy as np
@@ -799,7 +798,7 @@ class ForwardForwardClassifier(ClassifierMixin, BaseEstimator):
             scores = network.readout_logits(X_t)
         else:
             scores = network.goodness_scores(X_t)
-        scores = scores.to(torch.float64).cpu().numpy()
+        scores = _to_numpy(scores)
         if not np.isfinite(scores).all():
             raise ValueError(
                 "The network produced NaN or infinite scores: its weights are too "
@@ -808,17 +807,16 @@ class ForwardForwardClassifier(ClassifierMixin, BaseEstimator):
         return scores
 
     def _validated_scores(self, X):
+        return self._predicting(X, self._scores)
+
+    def _predicting(self, X, compute):
+        """``compute(X)`` on validated ``X``, under the thread limit and matmul
+        precision of a prediction."""
         check_is_fitted(self)
         X = validate_data(self, X, reset=False, dtype=self._numpy_dtype(), order="C")
-        with self._computing():
-            return self._scores(X)
-
-    @contextmanager
-    def _computing(self):
-        """Thread limit and matmul precision of a prediction."""
         with torch_threads(self.n_threads):
             with matmul_precision(self.mixed_precision, self.network_.device.type):
-                yield
+                return compute(X)
 
     def _predict_encoded(self, X):
         return self._scores(X).argmax(axis=1)
@@ -933,14 +931,16 @@ class ForwardForwardClassifier(ClassifierMixin, BaseEstimator):
         return self._inspect(X, lambda network, X_t: network.neutral_activities(X_t))
 
     def _inspect(self, X, compute):
-        """``compute(network, X)``'s tensors as float64 NumPy arrays."""
-        check_is_fitted(self)
-        X = validate_data(self, X, reset=False, dtype=self._numpy_dtype(), order="C")
-        with self._computing():
-            result = compute(self.network_, _to_tensor(X, self.network_.device))
-        if isinstance(result, list):
-            return [tensor.to(torch.float64).cpu().numpy() for tensor in result]
-        return result.to(torch.float64).cpu().numpy()
+        """``compute(network, X)``'s tensors, on validated ``X``, as float64 NumPy."""
+
+        def on_network(X):
+            network = self.network_
+            result = compute(network, _to_tensor(X, network.device))
+            if isinstance(result, list):
+                return [_to_numpy(tensor) for tensor in result]
+            return _to_numpy(result)
+
+        return self._predicting(X, on_network)
 
     def __sklearn_is_fitted__(self):
         return hasattr(self, "network_")
@@ -958,6 +958,11 @@ def _check_weighted_classes(y, sample_weight):
             "Forward-Forward needs samples of at least 2 classes with a positive "
             f"sample_weight, but only {len(weighted)} class has one."
         )
+
+
+def _to_numpy(tensor):
+    """A tensor of any float dtype (bfloat16 included) as a float64 NumPy array."""
+    return tensor.to(torch.float64).cpu().numpy()
 
 
 def _to_tensor(array, device):
