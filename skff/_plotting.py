@@ -199,7 +199,8 @@ class GoodnessDisplay:
         True labels of the samples, outlined in every panel.
 
     threshold : float, default=None
-        The layers' goodness threshold; the colour scale is centred on it.
+        The layers' goodness threshold; the colour scale is centred on it
+        (on the mean goodness when ``None``).
 
     Attributes
     ----------
@@ -290,8 +291,8 @@ class GoodnessDisplay:
         images = []
         for layer, (name, axis) in enumerate(zip(_layer_names(n_layers), axes)):
             values = goodness[:, :, layer]
-            spread = np.abs(values - (self.threshold or 0.0)).max() or 1.0
             centre = self.threshold if self.threshold is not None else values.mean()
+            spread = np.abs(values - centre).max() or 1.0
             images.append(
                 axis.imshow(
                     values,

@@ -126,3 +126,11 @@ def test_displays_say_matplotlib_is_missing(fitted, monkeypatch):
         ImportError, match="LossCurveDisplay.from_estimator requires matplotlib"
     ):
         LossCurveDisplay.from_estimator(fitted)
+
+
+def test_goodness_colours_are_centred_on_the_threshold_or_the_mean():
+    goodness = np.array([[[1.0], [5.0]], [[2.0], [3.0]]])  # 2 samples, 2 labels
+    with_threshold = GoodnessDisplay(goodness=goodness, classes=[0, 1], threshold=4.0)
+    assert with_threshold.plot().images_[0].get_clim() == (1.0, 7.0)
+    without = GoodnessDisplay(goodness=goodness, classes=[0, 1]).plot()
+    assert without.images_[0].get_clim() == (0.5, 5.0)  # mean 2.75, spread 2.25
