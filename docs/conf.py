@@ -4,7 +4,6 @@ Build with ``python -m sphinx -W -b html docs docs/_build/html`` (what CI runs).
 """
 
 import os
-import warnings
 from pathlib import Path
 
 import skff
@@ -52,9 +51,4 @@ sphinx_gallery_conf = {
 os.environ.setdefault("MPLBACKEND", "Agg")
 os.environ.setdefault(
     "SKFF_DATA", str(Path(__file__).resolve().parents[2] / "shared" / "data")
-)
-warnings.filterwarnings(
-    "ignore",
-    message="Matplotlib is currently using agg",
-    category=UserWarning,
 )
