@@ -287,6 +287,31 @@ def test_greedy_mode_trains_each_layer_on_the_updated_layer_below():
 
 
 @pytest.mark.parametrize("training_mode", ["joint", "greedy"])
+@pytest.mark.parametrize("inner_steps", [1, 3])
+def test_readout_takes_one_step_per_batch_on_the_layers_before_their_update(
+    training_mode, inner_steps
+):
+    X, y = data()
+    negatives = (y + 1) % 4
+    settings = dict(training_mode=training_mode, inner_steps=inner_steps)
+    trained, losses = trained_on_one_batch(X, y, negatives, **settings)
+
+    # One cross-entropy step of the readout alone, on the untrained layers.
+    reference = make_network(**settings)
+    first = LabelledFirstLayer(reference.layers[0], reference.overlay, X)
+    logits = reference.readout(reference._neutral_features(first))
+    loss = torch.nn.functional.cross_entropy(logits, y)
+    reference.optimizers[-1].zero_grad()
+    loss.backward()
+    reference.optimizers[-1].step()
+    torch.testing.assert_close(losses[-1], loss.detach())
+    for ours, theirs in zip(
+        trained.readout.parameters(), reference.readout.parameters()
+    ):
+        torch.testing.assert_close(ours, theirs, rtol=0, atol=0)
+
+
+@pytest.mark.parametrize("training_mode", ["joint", "greedy"])
 def test_inner_steps_report_the_mean_loss_before_each_step(training_mode):
     X, y = data()
     negatives = (y + 1) % 4
