@@ -1,15 +1,15 @@
 """Negative-label samplers: the label each row is shown with as negative data.
 
-Every sampler takes ``labels``, ``n_classes``, ``logits`` (the softmax readout's
-current logits, or ``None`` when no readout is trained) and ``generator``, and
-returns one label per row. A new strategy is one more function in
+Every sampler takes the keywords ``labels``, ``n_classes``, ``logits`` (the
+softmax readout's current logits, or ``None`` when no readout is trained) and
+``generator``, and returns one label per row. A new strategy is one more function in
 :data:`NEGATIVE_SAMPLERS`.
 """
 
 import torch
 
 
-def random_wrong_labels(labels, n_classes, generator, logits=None):
+def random_wrong_labels(*, labels, n_classes, logits, generator):
     """A label drawn uniformly among the ``n_classes - 1`` wrong ones, per row.
 
     Adding an offset in ``[1, n_classes)`` modulo ``n_classes`` can never give back
@@ -21,7 +21,7 @@ def random_wrong_labels(labels, n_classes, generator, logits=None):
     return (labels + offset) % n_classes
 
 
-def hard_wrong_labels(labels, logits, generator, n_classes=None):
+def hard_wrong_labels(*, labels, n_classes, logits, generator):
     """A wrong label drawn in proportion to the model's own belief in it.
 
     Hinton (2022): negatives the model confuses with the truth teach it most. The
@@ -35,7 +35,7 @@ def hard_wrong_labels(labels, logits, generator, n_classes=None):
     return torch.multinomial(probabilities, 1, generator=generator).squeeze(1)
 
 
-def shuffled_labels(labels, generator, n_classes=None, logits=None):
+def shuffled_labels(*, labels, n_classes, logits, generator):
     """The batch's own labels in a random order, as the Keras example draws them.
 
     About one row in ``n_classes`` gets its own label back, so some "negative"
