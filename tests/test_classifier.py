@@ -19,6 +19,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from skff import ForwardForwardClassifier
+from skff._backend import FFNetwork
 
 # Small and quick, through the same code paths as the defaults.
 SMALL = dict(hidden_layer_sizes=(64, 64), max_iter=20, random_state=0)
@@ -745,3 +746,27 @@ def test_readout_has_its_own_weight_decay_defaulting_to_the_layers(blobs):
     assert strong_readout < 0.1 * free.network_.readout.weight.abs().max()
     for ours, theirs in zip(strong.network_.layers, free.network_.layers):
         assert torch.equal(ours.weight, theirs.weight)
+
+
+@pytest.mark.parametrize(
+    "n_samples, expected",
+    [(50, 50), (1797, 128), (25_600, 128), (60_000, 300), (102_400, 512), (10**6, 512)],
+)
+def test_auto_batch_size_grows_with_large_data(n_samples, expected, monkeypatch):
+    # Small data keep batches of 128 (or fewer rows); large data take about 200
+    # steps per epoch, in batches of at most 512.
+    seen = []
+    original = FFNetwork.train_epoch
+
+    def spy(self, X, y, sample_weight, batch_size, *args, **kwargs):
+        seen.append(batch_size)
+        return original(self, X[:2], y[:2], sample_weight[:2], 2, *args, **kwargs)
+
+    monkeypatch.setattr(FFNetwork, "train_epoch", spy)
+    X = np.zeros((n_samples, 2), dtype=np.float32)
+    X[:, 0] = np.arange(n_samples) % 2
+    y = np.arange(n_samples) % 2
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        ForwardForwardClassifier(hidden_layer_sizes=(4,), max_iter=1).fit(X, y)
+    assert seen == [expected]
