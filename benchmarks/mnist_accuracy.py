@@ -6,8 +6,8 @@ some: ``python benchmarks/mnist_accuracy.py default mlp --epochs default=30``.
 Configurations:
 
 - ``default``: ``ForwardForwardClassifier()`` as it ships.
-- ``default-mnist``: the defaults with a rate and a length for MNIST-sized
-  data: ``learning_rate_init=0.001, max_iter=20``.
+- ``default-mnist``: the defaults with batches of 128, a lower rate and fewer
+  epochs: ``batch_size=128, learning_rate_init=0.001, max_iter=20``.
 - ``keras-example``: :func:`skff.recipes.keras_example`, the Keras example's
   settings. Its 250 full-batch epochs would take hours here, so it runs a few
   (``--epochs keras-example=N``, default 2) and compares its logged loss with
@@ -57,7 +57,7 @@ def configurations():
         "default": (lambda: ForwardForwardClassifier(random_state=0), None),
         "default-mnist": (
             lambda: ForwardForwardClassifier(
-                learning_rate_init=0.001, max_iter=20, random_state=0
+                batch_size=128, learning_rate_init=0.001, max_iter=20, random_state=0
             ),
             None,
         ),

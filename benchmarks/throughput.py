@@ -1,7 +1,8 @@
 """Training throughput of skff against the machine's own matmul rate.
 
 Run ``python benchmarks/throughput.py`` (``--quick`` for a smaller sweep). For
-each layer shape and batch size it trains on MNIST-sized data (real MNIST when
+each layer shape and batch size (``"auto"``, the default, first) it trains on
+MNIST-sized data (real MNIST when
 found, else random data of the same shape: the work is the same), times whole
 epochs, and compares the floating-point work done with torch's fp32 matmul rate
 measured in the same process. Each configuration runs in its own subprocess, so
@@ -56,6 +57,7 @@ def run_one(hidden, batch_size, epochs, data_home):
     import torch
 
     from skff import ForwardForwardClassifier
+    from skff._classifier import _auto_batch_size
 
     try:
         from skff.datasets import load_mnist
@@ -67,6 +69,9 @@ def run_one(hidden, batch_size, epochs, data_home):
         X = rng.random((N_ROWS, N_FEATURES), dtype=np.float32)
         y = np.arange(N_ROWS) % N_CLASSES
         data = "random, MNIST-sized"
+    setting = batch_size
+    if batch_size == "auto":  # what fit resolves it to for these rows
+        batch_size = _auto_batch_size(len(X))
     widths = [N_FEATURES + N_CLASSES, *hidden]
     pairs = list(zip(widths[:-1], widths[1:]))
     per_sample = 8 * sum(n_in * n_out for n_in, n_out in pairs)
@@ -102,6 +107,7 @@ def run_one(hidden, batch_size, epochs, data_home):
             dict(
                 hidden_layer_sizes=list(hidden),
                 batch_size=batch_size,
+                batch_size_setting=setting,
                 data=data,
                 rows=len(X),
                 seconds_per_epoch=epoch,
@@ -138,7 +144,8 @@ def scaling():
     X = rng.random((40_000, N_FEATURES), dtype=np.float32)
 
     def fit_seconds(n_rows, n_classes=N_CLASSES):
-        clf = ForwardForwardClassifier(max_iter=1, random_state=0)
+        # A fixed batch: "auto" grows with the rows, which would change the work.
+        clf = ForwardForwardClassifier(max_iter=1, batch_size=128, random_state=0)
         y = np.arange(n_rows) % n_classes
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -192,7 +199,7 @@ def main():
     layer_sizes = (
         [(500, 500)] if args.quick else [(500, 500), (1000, 1000), (2000, 2000)]
     )
-    batch_sizes = [128, 1024] if args.quick else [128, 512, 2048]
+    batch_sizes = ["auto", 128, 1024] if args.quick else ["auto", 128, 512, 2048]
     runs = []
     for hidden in layer_sizes:
         for batch_size in batch_sizes:
@@ -210,7 +217,8 @@ def main():
             result = json.loads(output.stdout.strip().splitlines()[-1])
             runs.append(result)
             print(
-                f"{'-'.join(map(str, hidden)):>10} batch {batch_size:>5}: "
+                f"{'-'.join(map(str, hidden)):>10} batch {batch_size!s:>5}"
+                f" ({result['batch_size']} rows): "
                 f"{result['seconds_per_epoch']:6.2f} s/epoch, "
                 f"{result['essential_gflops_per_s']:6.1f} GFLOP/s essential = "
                 f"{result['ratio_to_matmul']:.0%} of matmul "

@@ -125,8 +125,9 @@ class ForwardForwardClassifier(ClassifierMixin, BaseEstimator):
         Rows per minibatch. ``"auto"`` is 128 rows, or ``n_samples // 200`` (at
         most 512) when that is larger: 300 for the 60,000 MNIST images, which
         then train faster per epoch and end more accurate than in batches of
-        128. Never more than ``n_samples``. A value at least ``n_samples``
-        trains full batch, one step per epoch.
+        128. Never more than ``n_samples`` (the rows of the call, for
+        :meth:`partial_fit`). A value at least ``n_samples`` trains full batch,
+        one step per epoch.
 
     max_iter : int, default=30
         Epochs of :meth:`fit` (passes over the training data). Training stops

@@ -50,12 +50,12 @@ for axis, index in zip(axes, rng.choice(len(X_train), 4, replace=False)):
 # The Keras example trains its two layers greedily, 50 Adam steps per layer on
 # the whole training set per epoch, for 250 epochs: about 14 hours on a 2-core
 # CPU (``skff.recipes.keras_example()`` reproduces it, loss for loss). skff's
-# defaults train both layers together on minibatches of 128, with hard
-# negatives and a softmax readout; a few epochs get most of the way.
-# ``verbose=1`` prints each epoch's loss per layer.
+# defaults train both layers together on minibatches (300 rows for 60,000
+# images: ``batch_size="auto"``), with hard negatives and a softmax readout; a
+# few epochs get most of the way. ``verbose=1`` prints each epoch's loss per
+# layer.
 model = ForwardForwardClassifier(
     hidden_layer_sizes=(500, 500),
-    learning_rate_init=0.001,
     max_iter=3,
     verbose=1,
     random_state=0,
