@@ -2,8 +2,8 @@
 
 Every sampler takes the keywords ``labels``, ``n_classes``, ``logits`` (the
 softmax readout's current logits, or ``None`` when no readout is trained) and
-``generator``, and returns one label per row. A new strategy is one more function in
-:data:`NEGATIVE_SAMPLERS`.
+``generator``, and returns one label per row. A new strategy is one more
+function in :data:`NEGATIVE_SAMPLERS`.
 """
 
 import torch
