@@ -2,11 +2,11 @@
 
 Run ``python benchmarks/throughput.py`` (``--quick`` for a smaller sweep). For
 each layer shape and batch size (``"auto"``, the default, first) it trains on
-MNIST-sized data (real MNIST when
-found, else random data of the same shape: the work is the same), times whole
-epochs, and compares the floating-point work done with torch's fp32 matmul rate
-measured in the same process. Each configuration runs in its own subprocess, so
-its peak memory is its own. Results: ``benchmarks/results/throughput.json``.
+MNIST-sized data (real MNIST when found, else random data of the same shape:
+the work is the same), times whole epochs, and compares the floating-point
+work done with torch's fp32 matmul rate measured in the same process. Each
+configuration runs in its own subprocess, so its peak memory is its own.
+Results: ``benchmarks/results/throughput.json``.
 
 The work counted per sample and layer of ``n_in`` inputs and ``n_out`` units is
 the issue's "essential" count, ``8 * n_in * n_out``: forward and weight gradient
