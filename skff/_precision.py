@@ -16,6 +16,10 @@ def matmul_precision(mode, device_type):
     times faster; the caller's setting is restored afterwards. ``"bfloat16"``
     autocasts matmuls to bfloat16 while weights, their gradients, losses and
     normalisations stay float32.
+
+    Autocast's cache of bfloat16 weight copies is off: it lives as long as the
+    block, which here spans many optimizer steps, so cached copies would hold
+    the weights of the first step for all the others.
     """
     if mode is None:
         yield
@@ -27,5 +31,7 @@ def matmul_precision(mode, device_type):
         finally:
             torch.set_float32_matmul_precision(before)
     else:
-        with torch.autocast(device_type=device_type, dtype=torch.bfloat16):
+        with torch.autocast(
+            device_type=device_type, dtype=torch.bfloat16, cache_enabled=False
+        ):
             yield

@@ -687,6 +687,17 @@ def test_mixed_precision_learns_and_keeps_float32_weights(blobs, mixed_precision
     assert clf.layer_goodness(X[:3]).dtype == np.float64
 
 
+def test_bfloat16_training_learns_as_float32_does(digits):
+    """Every step multiplies by the current weights: a bfloat16 copy cached for
+    the whole fit (autocast's default) froze the readout at its zero start."""
+    X_train, X_test, y_train, y_test = digits
+    exact = ForwardForwardClassifier(**SMALL).fit(X_train, y_train)
+    fast = clone(exact).set_params(mixed_precision="bfloat16").fit(X_train, y_train)
+    assert fast.readout_loss_curve_[-1] < 0.5 * fast.readout_loss_curve_[0]
+    assert_allclose(fast.readout_loss_curve_, exact.readout_loss_curve_, rtol=0.02)
+    assert fast.score(X_test, y_test) > exact.score(X_test, y_test) - 0.02
+
+
 def test_bfloat16_matmuls_change_the_numbers_but_not_the_predictions(blobs):
     X, y = blobs
     exact = ForwardForwardClassifier(**SMALL).fit(X, y)
