@@ -21,9 +21,19 @@ def cpu_name():
     return platform.processor() or platform.machine()
 
 
-def machine_info(**extra):
-    """The processor, core and thread counts and library versions, plus ``extra``."""
+def gpu_name(device):
+    """The GPU's name where ``device`` is a CUDA device, else ``None``."""
+    if torch.device(device).type != "cuda":
+        return None
+    return torch.cuda.get_device_name(torch.device(device))
+
+
+def machine_info(device="cpu", **extra):
+    """The processor, core and thread counts, the GPU used (if any) and library
+    versions, plus ``extra``."""
     return dict(
+        device=str(device),
+        gpu=gpu_name(device),
         cpu=cpu_name(),
         cpu_count=os.cpu_count(),
         platform=platform.platform(),

@@ -17,8 +17,14 @@ Configurations:
 - ``hinton-100``: the same for 100 epochs, as many as Hinton's own code runs.
 - ``hinton-readout-decay``: ``hinton`` with the readout's weight decay at 0.003,
   three times the layers', as in Hinton's code.
+- ``hinton-4x2000``: ``hinton`` with the paper's four layers of 2000 units
+  (threshold 2000), best run on a GPU.
 - ``mlp``: ``MLPClassifier(hidden_layer_sizes=(500, 500))``, the backprop
   reference, 20 epochs.
+
+``--device cuda`` trains the Forward-Forward models on a GPU (the MLP stays on
+the CPU) and writes ``mnist_accuracy_cuda.json`` unless ``--output`` says
+otherwise; ``--seed`` changes every model's ``random_state``.
 
 Each model trains one epoch at a time, with the learning rate its own
 ``fit`` would use in that epoch (the test suite checks that this gives the
@@ -52,24 +58,33 @@ KERAS_EPOCHS = 250
 KERAS_TEST_ACCURACY = 0.9756
 
 
-def configurations():
+def configurations(seed=0):
     return {
-        "default": (lambda: ForwardForwardClassifier(random_state=0), None),
+        "default": (lambda: ForwardForwardClassifier(random_state=seed), None),
         "default-mnist": (
             lambda: ForwardForwardClassifier(
-                batch_size=128, learning_rate_init=0.001, max_iter=20, random_state=0
+                batch_size=128,
+                learning_rate_init=0.001,
+                max_iter=20,
+                random_state=seed,
             ),
             None,
         ),
-        "keras-example": (lambda: keras_example(random_state=0), 2),
-        "hinton": (lambda: hinton_2022(random_state=0), None),
-        "hinton-100": (lambda: hinton_2022(max_iter=100, random_state=0), None),
+        "keras-example": (lambda: keras_example(random_state=seed), 2),
+        "hinton": (lambda: hinton_2022(random_state=seed), None),
+        "hinton-100": (lambda: hinton_2022(max_iter=100, random_state=seed), None),
         "hinton-readout-decay": (
-            lambda: hinton_2022(readout_weight_decay=0.003, random_state=0),
+            lambda: hinton_2022(readout_weight_decay=0.003, random_state=seed),
+            None,
+        ),
+        "hinton-4x2000": (
+            lambda: hinton_2022(
+                hidden_layer_sizes=(2000,) * 4, threshold=2000.0, random_state=seed
+            ),
             None,
         ),
         "mlp": (
-            lambda: MLPClassifier(hidden_layer_sizes=(500, 500), random_state=0),
+            lambda: MLPClassifier(hidden_layer_sizes=(500, 500), random_state=seed),
             20,
         ),
     }
@@ -98,9 +113,11 @@ def train_forward_forward(model, n_epochs, data, log):
     return model
 
 
-def run(name, make, n_epochs, data):
+def run(name, make, n_epochs, data, device="cpu", mixed_precision=None):
     X_train, y_train, X_test, y_test = data
     model = make()
+    if not isinstance(model, MLPClassifier):
+        model.set_params(device=device, mixed_precision=mixed_precision)
     if n_epochs is None:
         n_epochs = model.max_iter
     seconds, test_error = [], []
@@ -179,7 +196,13 @@ def main():
     parser.add_argument(
         "--data-home", default=str(Path(__file__).parents[2] / "shared" / "data")
     )
-    parser.add_argument("--output", default=str(RESULTS / "mnist_accuracy.json"))
+    parser.add_argument("--device", default="cpu", help="cpu (default) or cuda")
+    parser.add_argument("--mixed-precision", choices=["tf32", "bfloat16"])
+    parser.add_argument("--seed", type=int, default=0, help="every random_state")
+    parser.add_argument(
+        "--output",
+        help="default: results/mnist_accuracy.json, or mnist_accuracy_cuda.json",
+    )
     parser.add_argument(
         "--note", help="stored with each run, e.g. what else the machine was doing"
     )
@@ -193,17 +216,22 @@ def main():
     X_train, y_train = load_mnist(args.data_home, return_X_y=True)
     X_test, y_test = load_mnist(args.data_home, subset="test", return_X_y=True)
     data = (X_train, y_train, X_test, y_test)
-    output = Path(args.output)
+    output = RESULTS / "mnist_accuracy.json"
+    if args.output:
+        output = Path(args.output)
+    elif args.device.startswith("cuda"):
+        output = output.with_name("mnist_accuracy_cuda.json")
     report = dict(
         command="python benchmarks/mnist_accuracy.py " + " ".join(sys.argv[1:]),
-        machine=machine_info(device="cpu"),
+        machine=machine_info(device=args.device),
         runs={},
     )
     if output.exists():  # runs of other configurations stay
         report["runs"] = json.loads(output.read_text()).get("runs", {})
     for name in names:
-        make, default_epochs = configurations()[name]
-        result = run(name, make, epochs.get(name, default_epochs), data)
+        make, default_epochs = configurations(args.seed)[name]
+        n_epochs = epochs.get(name, default_epochs)
+        result = run(name, make, n_epochs, data, args.device, args.mixed_precision)
         result["command"] = report["command"]
         result["machine"] = report["machine"]
         if args.note:
@@ -251,7 +279,8 @@ def _plot(report, path):
         axes[1].set_ylabel("FinalLoss")
         axes[1].set_title("keras-example: logged loss")
         axes[1].legend()
-    figure.suptitle(f"{report['command']}\n{report['machine']['cpu']}", fontsize=9)
+    machine = report["machine"].get("gpu") or report["machine"]["cpu"]
+    figure.suptitle(f"{report['command']}\n{machine}", fontsize=9)
     figure.tight_layout()
     figure.savefig(path, dpi=120)
     print(f"wrote {path}")

@@ -8,6 +8,11 @@ work done with torch's fp32 matmul rate measured in the same process. Each
 configuration runs in its own subprocess, so its peak memory is its own.
 Results: ``benchmarks/results/throughput.json``.
 
+``--device cuda`` runs the same sweep on a GPU, with larger batches, and writes
+``throughput_cuda.json``; ``--mixed-precision tf32`` (or ``bfloat16``) times
+the faster matmul modes. The matmul rate it compares with is then the GPU's
+own, in the same precision.
+
 The work counted per sample and layer of ``n_in`` inputs and ``n_out`` units is
 the issue's "essential" count, ``8 * n_in * n_out``: forward and weight gradient
 (2 flops each per weight) for the positive and the negative pass, plus what the
@@ -31,26 +36,46 @@ RESULTS = Path(__file__).parent / "results" / "throughput.json"
 N_ROWS, N_FEATURES, N_CLASSES = 60_000, 784, 10
 
 
-def matmul_gflops(torch, shapes, repeats=20):
-    """Median fp32 GFLOP/s of ``a @ b`` over the given ``(m, k, n)`` shapes."""
+def matmul_gflops(torch, shapes, device="cpu", mixed_precision=None, repeats=20):
+    """Median GFLOP/s of ``a @ b`` over the given ``(m, k, n)`` shapes, in float32
+    (or the given mixed precision) on ``device``."""
+    from skff._precision import matmul_precision
+
+    def synchronize():
+        if torch.device(device).type == "cuda":
+            torch.cuda.synchronize()
+
     rates = {}
     for m, k, n in shapes:
-        a, b = torch.randn(m, k), torch.randn(k, n)
-        for _ in range(3):
-            a @ b
-        times = []
-        for _ in range(repeats):
-            started = time.perf_counter()
-            a @ b
-            times.append(time.perf_counter() - started)
+        a = torch.randn(m, k, device=device)
+        b = torch.randn(k, n, device=device)
+        with matmul_precision(mixed_precision, torch.device(device).type):
+            for _ in range(3):
+                a @ b
+            times = []
+            for _ in range(repeats):
+                synchronize()
+                started = time.perf_counter()
+                for _ in range(10):
+                    a @ b
+                synchronize()
+                times.append((time.perf_counter() - started) / 10)
         times.sort()
         rates[f"{m}x{k}@{k}x{n}"] = 2 * m * k * n / times[len(times) // 2] / 1e9
     return rates
 
 
-def run_one(hidden, batch_size, epochs, data_home):
-    """Train one configuration; print a JSON line. Runs in a fresh subprocess."""
+def peak_memory_mib(torch, device):
+    """Peak memory of this process: the GPU's allocations on CUDA, else RSS."""
     import resource
+
+    if torch.device(device).type == "cuda":
+        return torch.cuda.max_memory_allocated() / 2**20
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def run_one(hidden, batch_size, epochs, data_home, device, mixed_precision):
+    """Train one configuration; print a JSON line. Runs in a fresh subprocess."""
     import warnings
 
     import numpy as np
@@ -83,13 +108,19 @@ def run_one(hidden, batch_size, epochs, data_home):
     essential = per_sample * len(X)
     executed = essential - 4 * pairs[0][0] * pairs[0][1] * len(X)
     shapes = [(2 * batch_size, n_in, n_out) for n_in, n_out in pairs]
-    rates = matmul_gflops(torch, shapes)
+    rates = matmul_gflops(torch, shapes, device, mixed_precision)
     matmul_rate = float(np.median(list(rates.values())))
 
     clf = ForwardForwardClassifier(
-        hidden, batch_size=batch_size, max_iter=1, warm_start=True, random_state=0
+        hidden,
+        batch_size=batch_size,
+        max_iter=1,
+        warm_start=True,
+        random_state=0,
+        device=device,
+        mixed_precision=mixed_precision,
     )
-    baseline_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    baseline_mib = peak_memory_mib(torch, device)
     seconds = []
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -120,19 +151,18 @@ def run_one(hidden, batch_size, epochs, data_home):
                 ratio_to_matmul=essential / epoch / 1e9 / matmul_rate,
                 floor_seconds=essential / 1e9 / matmul_rate,
                 predict_10k_seconds=predict_seconds,
-                peak_rss_mib=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
-                peak_rss_over_data_mib=resource.getrusage(
-                    resource.RUSAGE_SELF
-                ).ru_maxrss
-                / 1024
-                - baseline_mib,
+                device=device,
+                mixed_precision=mixed_precision,
+                # The GPU's allocations on CUDA, else the process's RSS.
+                peak_memory_mib=peak_memory_mib(torch, device),
+                peak_memory_over_data_mib=peak_memory_mib(torch, device) - baseline_mib,
                 torch_threads=torch.get_num_threads(),
             )
         )
     )
 
 
-def scaling():
+def scaling(device="cpu"):
     """How fit and predict times grow with rows and classes (one process)."""
     import warnings
 
@@ -145,7 +175,9 @@ def scaling():
 
     def fit_seconds(n_rows, n_classes=N_CLASSES):
         # A fixed batch: "auto" grows with the rows, which would change the work.
-        clf = ForwardForwardClassifier(max_iter=1, batch_size=128, random_state=0)
+        clf = ForwardForwardClassifier(
+            max_iter=1, batch_size=128, random_state=0, device=device
+        )
         y = np.arange(n_rows) % n_classes
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -187,19 +219,39 @@ def main():
     parser.add_argument(
         "--data-home", default=str(Path(__file__).parents[2] / "shared" / "data")
     )
+    parser.add_argument("--device", default="cpu", help="cpu (default) or cuda")
+    parser.add_argument("--mixed-precision", choices=["tf32", "bfloat16"])
+    parser.add_argument(
+        "--output", help="default: results/throughput.json, or throughput_cuda.json"
+    )
     parser.add_argument("--one", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.one:
         hidden, batch_size = json.loads(args.one)
-        run_one(tuple(hidden), batch_size, args.epochs, args.data_home)
+        run_one(
+            tuple(hidden),
+            batch_size,
+            args.epochs,
+            args.data_home,
+            args.device,
+            args.mixed_precision,
+        )
         return
 
     import torch
 
+    on_gpu = torch.device(args.device).type == "cuda"
+    output = Path(args.output) if args.output else RESULTS
+    if on_gpu and not args.output:
+        output = RESULTS.with_name("throughput_cuda.json")
     layer_sizes = (
         [(500, 500)] if args.quick else [(500, 500), (1000, 1000), (2000, 2000)]
     )
+    if on_gpu and not args.quick:
+        layer_sizes = [(500, 500), (1000, 1000, 1000), (2000, 2000, 2000, 2000)]
     batch_sizes = ["auto", 128, 1024] if args.quick else ["auto", 128, 512, 2048]
+    if on_gpu:  # a GPU is kept busy by large batches
+        batch_sizes = ["auto", 128, 1024, 8192]
     runs = []
     for hidden in layer_sizes:
         for batch_size in batch_sizes:
@@ -212,9 +264,15 @@ def main():
                 str(args.epochs),
                 "--data-home",
                 args.data_home,
+                "--device",
+                args.device,
             ]
-            output = subprocess.run(command, capture_output=True, text=True, check=True)
-            result = json.loads(output.stdout.strip().splitlines()[-1])
+            if args.mixed_precision:
+                command += ["--mixed-precision", args.mixed_precision]
+            completed = subprocess.run(
+                command, capture_output=True, text=True, check=True
+            )
+            result = json.loads(completed.stdout.strip().splitlines()[-1])
             runs.append(result)
             print(
                 f"{'-'.join(map(str, hidden)):>10} batch {batch_size!s:>5}"
@@ -224,18 +282,19 @@ def main():
                 f"{result['ratio_to_matmul']:.0%} of matmul "
                 f"({result['matmul_gflops_per_s']:.0f} GFLOP/s), "
                 f"predict 10k {result['predict_10k_seconds']:.2f} s, "
-                f"peak {result['peak_rss_mib']:.0f} MiB",
+                f"peak {result['peak_memory_mib']:.0f} MiB",
                 flush=True,
             )
     report = dict(
-        command="python benchmarks/throughput.py" + (" --quick" if args.quick else ""),
-        scaling=scaling(),
-        machine=machine_info(),
+        command="python benchmarks/throughput.py " + " ".join(sys.argv[1:]),
+        scaling=scaling(args.device),
+        machine=machine_info(device=args.device),
         runs=runs,
     )
-    RESULTS.parent.mkdir(exist_ok=True)
-    RESULTS.write_text(json.dumps(report, indent=1))
-    print(f"on {report['machine']['cpu']}, torch {torch.__version__}; wrote {RESULTS}")
+    output.parent.mkdir(exist_ok=True)
+    output.write_text(json.dumps(report, indent=1))
+    where = report["machine"]["gpu"] or report["machine"]["cpu"]
+    print(f"on {where}, torch {torch.__version__}; wrote {output}")
 
 
 if __name__ == "__main__":

@@ -210,6 +210,16 @@ class ForwardForwardClassifier(ClassifierMixin, BaseEstimator):
         device string torch accepts (``"cuda:1"``) works too. A fitted model
         pickles with its weights on the CPU and loads on machines without CUDA.
 
+    cuda_graphs : bool, default=True
+        On a CUDA device, capture one training step as a CUDA graph after a
+        few eager steps of each epoch and replay it for the epoch's other full
+        batches. Small networks on small batches are bound by the host's
+        kernel launches, not by the GPU: replaying makes ``hinton_2022``'s
+        epoch several times faster. Ignored on the CPU, and with
+        ``optimizer="adam_keras"``, whose steps depend on the host. If a
+        capture fails, a ``RuntimeWarning`` says why and the epoch trains
+        step by step.
+
     n_threads : int or None, default=None
         Most CPU threads torch may use during :meth:`fit`, :meth:`partial_fit`
         and prediction; the caller's setting is restored afterwards. ``None``
@@ -325,6 +335,7 @@ class ForwardForwardClassifier(ClassifierMixin, BaseEstimator):
         "dtype": [StrOptions({"float32", "float64"})],
         "mixed_precision": [StrOptions(set(MIXED_PRECISIONS)), None],
         "device": [str],
+        "cuda_graphs": ["boolean"],
         "n_threads": [Interval(Integral, 1, None, closed="left"), None],
         "verbose": ["verbose"],
     }
@@ -362,6 +373,7 @@ class ForwardForwardClassifier(ClassifierMixin, BaseEstimator):
         dtype="float32",
         mixed_precision=None,
         device="cpu",
+        cuda_graphs=True,
         n_threads=None,
         verbose=0,
     ):
@@ -395,6 +407,7 @@ class ForwardForwardClassifier(ClassifierMixin, BaseEstimator):
         self.dtype = dtype
         self.mixed_precision = mixed_precision
         self.device = device
+        self.cuda_graphs = cuda_graphs
         self.n_threads = n_threads
         self.verbose = verbose
 
@@ -665,7 +678,11 @@ class ForwardForwardClassifier(ClassifierMixin, BaseEstimator):
                         self.verbose, X.shape[0], self.n_iter_ + 1
                     ) as advance:
                         losses = network.train_epoch(
-                            *data, batch_size, stop_requested, on_batch=advance
+                            *data,
+                            batch_size,
+                            stop_requested,
+                            on_batch=advance,
+                            cuda_graphs=self.cuda_graphs,
                         )
                 except KeyboardInterrupt:
                     network.restore(finished)

@@ -497,3 +497,60 @@ def test_fused_activation_matches_autograd(with_activity_gradient):
     torch.testing.assert_close(fused[1], activity.square().sum(-1))
     for mine, theirs in zip(leaves, reference):
         torch.testing.assert_close(mine.grad, theirs.grad)
+
+
+def test_an_epoch_of_replayed_steps_trains_every_batch_once_in_order(monkeypatch):
+    """The bookkeeping around CUDA-graph replays, checked on the CPU: the first
+    steps run eagerly, one capture takes over from the next full batch and
+    advances its own batch counter, the last partial batch runs eagerly. With a
+    stand-in replay that steps eagerly, the epoch equals a plain one bit for bit.
+    """
+    from contextlib import nullcontext
+
+    from skff._backend import graphs
+    from skff._backend import network as network_module
+
+    captures = []
+
+    def eager_stand_in(step, order, first_start, batch_size, generator, optimizers):
+        captures.append(first_start)
+        start = [first_start]
+
+        def replay():
+            step(order[start[0] : start[0] + batch_size])
+            start[0] += batch_size
+
+        return replay
+
+    X, y = data(n_rows=230)
+    weight = torch.ones(len(y))
+    plain = make_network()
+    expected = plain.train_epoch(X, y, weight, 32)
+    monkeypatch.setattr(network_module, "replay_pays_off", lambda *_: True)
+    monkeypatch.setattr(network_module, "side_stream", lambda _: nullcontext())
+    monkeypatch.setattr(network_module, "capture_step", eager_stand_in)
+    replayed = make_network()
+    rows = []
+    losses = replayed.train_epoch(
+        X, y, weight, 32, on_batch=rows.append, cuda_graphs=True
+    )
+    assert captures == [graphs.WARMUP_STEPS * 32]
+    assert rows == [32] * 7 + [6]
+    assert losses == expected
+    for a, b in zip(plain.layers.parameters(), replayed.layers.parameters()):
+        assert torch.equal(a, b)
+    # Without cuda_graphs nothing is captured.
+    make_network().train_epoch(X, y, weight, 32)
+    assert len(captures) == 1
+
+
+def test_replay_is_planned_only_where_it_can_work():
+    from skff._backend.graphs import WARMUP_STEPS, replay_pays_off
+
+    cuda, cpu = torch.device("cuda"), torch.device("cpu")
+    adam = make_network().optimizers
+    keras = make_network(optimizer="adam_keras").optimizers
+    assert replay_pays_off(cuda, adam, WARMUP_STEPS + 2)
+    assert not replay_pays_off(cuda, adam, WARMUP_STEPS + 1)
+    assert not replay_pays_off(cpu, adam, 100)
+    assert not replay_pays_off(cuda, keras, 100)

@@ -5,6 +5,7 @@ machine with ``pytest tests/test_cuda.py``.
 """
 
 import pickle
+import warnings
 
 import numpy as np
 import pytest
@@ -14,6 +15,7 @@ from sklearn.datasets import load_digits
 from sklearn.model_selection import train_test_split
 
 from skff import ForwardForwardClassifier
+from skff._backend import network as network_module
 
 pytestmark = pytest.mark.skipif(
     not torch.cuda.is_available(), reason="needs a CUDA device"
@@ -139,3 +141,75 @@ def test_many_classes_predict_in_bounded_gpu_memory():
     all_copies = n_rows * n_classes * width * 4
     assert extra < all_copies / 10
     assert extra < 1.1 * 2**30
+
+
+# ---------------------------------------------------------------- CUDA graphs
+GRAPHED = [
+    {},  # Adam, hard negatives
+    # Hinton's recipe: SGD with momentum, peer normalisation, weight decay.
+    dict(
+        optimizer="sgd",
+        learning_rate_init=0.01,
+        peer_normalization=0.03,
+        weight_decay=1e-3,
+        goodness="sum_squares",
+        threshold=64.0,
+    ),
+    dict(training_mode="greedy", inner_steps=2, negatives="random"),
+    dict(mixed_precision="bfloat16"),
+]
+
+
+@pytest.mark.parametrize("settings", GRAPHED, ids=["adam", "sgd", "greedy", "bf16"])
+def test_replayed_steps_learn_as_eager_steps(digits, settings, monkeypatch):
+    X_train, X_test, y_train, y_test = digits
+    captures = []
+    capture_step = network_module.capture_step
+
+    def spy(*args, **kwargs):
+        captures.append(capture_step(*args, **kwargs))
+        return captures[-1]
+
+    monkeypatch.setattr(network_module, "capture_step", spy)
+    params = {**SMALL, **settings, "device": "cuda"}
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)  # a failed capture warns
+        replayed = ForwardForwardClassifier(**params).fit(X_train, y_train)
+    # One capture per epoch (10 full batches of 128 rows), each one used.
+    assert len(captures) == SMALL["max_iter"]
+    assert all(capture is not None for capture in captures)
+    eager = ForwardForwardClassifier(**params, cuda_graphs=False).fit(X_train, y_train)
+    assert replayed.score(X_test, y_test) > 0.85
+    assert abs(replayed.score(X_test, y_test) - eager.score(X_test, y_test)) < 0.05
+    assert_allclose(replayed.loss_curve_, eager.loss_curve_, rtol=0.1)
+
+
+def test_replays_use_the_epochs_learning_rate(digits):
+    """The rate is baked into each epoch's graph: a rate of zero must freeze
+    every weight through the replays too."""
+    X_train, _, y_train, _ = digits
+    clf = ForwardForwardClassifier(
+        **{**SMALL, "max_iter": 1}, optimizer="sgd", device="cuda"
+    ).fit(X_train, y_train)
+    network = clf.network_
+    before = [p.detach().clone() for p in parameters(clf)]
+    network.scale_learning_rate(0.0)
+    X, y = (torch.as_tensor(a, device="cuda") for a in (X_train, y_train))
+    weight = torch.ones(len(y), device="cuda")
+    losses = network.train_epoch(X.float(), y, weight, 128, cuda_graphs=True)
+    assert all(np.isfinite(losses))
+    for old, new in zip(before, parameters(clf)):
+        assert torch.equal(old, new)
+    network.scale_learning_rate(1.0)
+    network.train_epoch(X.float(), y, weight, 128, cuda_graphs=True)
+    assert not all(torch.equal(o, n) for o, n in zip(before, parameters(clf)))
+
+
+def test_keras_adam_is_never_captured(digits, monkeypatch):
+    X_train, _, y_train, _ = digits
+    monkeypatch.setattr(network_module, "capture_step", None)  # would fail if used
+    clf = ForwardForwardClassifier(
+        **{**SMALL, "max_iter": 2}, optimizer="adam_keras", device="cuda"
+    )
+    clf.fit(X_train, y_train)
+    assert clf.n_iter_ == 2

@@ -4,6 +4,7 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
+from .graphs import WARMUP_STEPS, capture_step, replay_pays_off, side_stream
 from .layer import FFLayer, unit_rms_scale
 from .negatives import NEGATIVE_SAMPLERS
 from .optim import make_optimizer
@@ -307,12 +308,22 @@ class FFNetwork:
         return [decay] * len(self.layers) + [readout_decay] * (self.readout is not None)
 
     def train_epoch(
-        self, X, y, sample_weight, batch_size, stop_requested=None, on_batch=None
+        self,
+        X,
+        y,
+        sample_weight,
+        batch_size,
+        stop_requested=None,
+        on_batch=None,
+        cuda_graphs=False,
     ):
         """One pass over ``(X, y)`` in shuffled minibatches.
 
         ``on_batch(n_rows)``, if given, is called after each batch (for progress
         bars; it receives no tensor, so it forces no host synchronisation).
+        ``cuda_graphs``: on a CUDA device, capture the step after a few eager
+        ones and replay it for the remaining full batches (see
+        :mod:`~skff._backend.graphs`).
 
         Returns the mean loss of each layer (and of the readout, last, if any) as
         a list of floats: the only host synchronisation of the epoch. Returns
@@ -323,12 +334,30 @@ class FFNetwork:
         order = torch.randperm(n_samples, generator=self.generator, device=self.device)
         n_losses = len(self.optimizers)
         loss_sums = torch.zeros(n_losses, dtype=torch.float64, device=self.device)
-        for start in range(0, n_samples, batch_size):
-            batch = order[start : start + batch_size]
+
+        def step(batch):
             losses = self._train_step(X[batch], y[batch], sample_weight[batch])
-            loss_sums += torch.stack(losses).detach().double() * batch.shape[0]
+            loss_sums.add_(torch.stack(losses).detach().double() * batch.shape[0])
+
+        n_full = n_samples // batch_size
+        replaying = cuda_graphs and replay_pays_off(
+            self.device, self.optimizers, n_full
+        )
+        replay = None
+        for index, start in enumerate(range(0, n_samples, batch_size)):
+            if replaying and index == WARMUP_STEPS:
+                replay = capture_step(
+                    step, order, start, batch_size, self.generator, self.optimizers
+                )
+            if replay is not None and index < n_full:
+                replay()
+            elif replaying and index < WARMUP_STEPS:
+                with side_stream(self.device):
+                    step(order[start : start + batch_size])
+            else:
+                step(order[start : start + batch_size])
             if on_batch is not None:
-                on_batch(batch.shape[0])
+                on_batch(min(batch_size, n_samples - start))
             if stop_requested is not None and stop_requested():
                 return None
         return (loss_sums / n_samples).tolist()
