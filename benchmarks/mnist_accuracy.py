@@ -37,6 +37,7 @@ same weights as one call to ``fit``). After each epoch the test error on the
 import argparse
 import json
 import sys
+import textwrap
 import time
 import warnings
 from pathlib import Path
@@ -280,7 +281,8 @@ def _plot(report, path):
         axes[1].set_title("keras-example: logged loss")
         axes[1].legend()
     machine = report["machine"].get("gpu") or report["machine"]["cpu"]
-    figure.suptitle(f"{report['command']}\n{machine}", fontsize=9)
+    command = "\n".join(textwrap.wrap(report["command"], 110))
+    figure.suptitle(f"{command}\n{machine}", fontsize=9)
     figure.tight_layout()
     figure.savefig(path, dpi=120)
     print(f"wrote {path}")

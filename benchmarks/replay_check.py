@@ -19,7 +19,7 @@ def main():
         for graphs in (False, True)
     ]
     eager, replayed = (clf.network_.layers.parameters() for clf in fitted)
-    differences = [float((a - b).abs().max()) for a, b in zip(eager, replayed)]
+    differences = [float((a - b).abs().max().detach()) for a, b in zip(eager, replayed)]
     print("replayed vs eager, one epoch of 6000 rows; largest |difference| per tensor:")
     print(differences)
     print("loss", fitted[0].loss_curve_, "replayed", fitted[1].loss_curve_)
