@@ -612,11 +612,13 @@ class FFNetwork:
         }
 
     def parameters_are_finite(self):
-        return all(
-            bool(torch.isfinite(parameter).all())
+        """Whether every weight is finite: one host synchronisation in all."""
+        finite = [
+            torch.isfinite(parameter).all()
             for module in self._modules()
             for parameter in module.parameters()
-        )
+        ]
+        return bool(torch.stack(finite).all())
 
     def to(self, device):
         """Move weights, optimizer state and generator to ``device``."""
