@@ -63,7 +63,9 @@ class ReplayedStep:
             if "capturable" in group:  # Adam checks it while capturing
                 group["capturable"] = True
         try:
-            with torch.cuda.graph(self._graph):
+            # The capture stream belongs to the current device: make it the
+            # network's (which may be "cuda:1").
+            with torch.cuda.device(device), torch.cuda.graph(self._graph):
                 step(order[self._start + self._offsets])
                 self._start += batch_size
         finally:
