@@ -28,6 +28,12 @@ def gpu_name(device):
     return torch.cuda.get_device_name(torch.device(device))
 
 
+def synchronize(device):
+    """Wait for ``device``'s queued work, so a host clock times it (CUDA only)."""
+    if torch.device(device).type == "cuda":
+        torch.cuda.synchronize(torch.device(device))
+
+
 def machine_info(device="cpu", **extra):
     """The processor, core and thread counts, the GPU used (if any) and library
     versions, plus ``extra``."""

@@ -5,9 +5,9 @@ It times ``--steps`` training steps of a recipe on MNIST-shaped rows (real
 MNIST when found), then profiles a few with ``torch.profiler`` and prints: the
 wall time per step (on a GPU, also with the step replayed as a CUDA graph),
 the operators and kernels launched per step, the time the GPU was busy per
-step, and the costliest operators. On a GPU a
-busy time far below the wall time means the step is bound by launching
-kernels, not by arithmetic. Writes ``benchmarks/results/step_profile_<device>.json``.
+step, and the costliest operators. On a GPU a busy time far below the wall
+time means the step is bound by launching kernels, not by arithmetic. Writes
+``benchmarks/results/step_profile_<device>.json``.
 """
 
 import argparse
@@ -15,12 +15,14 @@ import json
 import time
 from pathlib import Path
 
-import numpy as np
 import torch
-from _machine import machine_info
+from _data import N_ROWS, training_rows
+from _machine import machine_info, synchronize
 from torch.profiler import ProfilerActivity, profile
 
 from skff import ForwardForwardClassifier
+from skff._classifier import _auto_batch_size
+from skff._precision import matmul_precision
 from skff.recipes import hinton_2022
 
 RESULTS = Path(__file__).parent / "results"
@@ -31,18 +33,6 @@ RECIPES = {
         hidden_layer_sizes=(2000,) * 4, threshold=2000.0, **kw
     ),
 }
-
-
-def load_rows(data_home, n_rows):
-    try:
-        from skff.datasets import load_mnist
-
-        X, y = load_mnist(data_home, return_X_y=True)
-    except FileNotFoundError:
-        rng = np.random.default_rng(0)
-        X = rng.random((n_rows, 784), dtype=np.float32)
-        y = np.arange(n_rows) % 10
-    return X[:n_rows], y[:n_rows]
 
 
 def _device_time(event):
@@ -58,8 +48,11 @@ def profile_recipe(recipe, device, mixed_precision, n_steps, data_home):
     clf = RECIPES[recipe](
         max_iter=1, random_state=0, device=device, mixed_precision=mixed_precision
     )
-    batch = clf.batch_size if isinstance(clf.batch_size, int) else 300
-    X, y = load_rows(data_home, batch * n_steps)
+    batch = clf.batch_size
+    if batch == "auto":  # as fit resolves it for MNIST's 60,000 rows
+        batch = _auto_batch_size(N_ROWS)
+    X, y, _ = training_rows(data_home)
+    X, y = X[: batch * n_steps], y[: batch * n_steps]
     clf.fit(X[: 4 * batch], y[: 4 * batch])  # builds the network, warms up
     network = clf.network_
     data = [
@@ -68,37 +61,29 @@ def profile_recipe(recipe, device, mixed_precision, n_steps, data_home):
         torch.ones(len(y), device=device),
     ]
 
-    def synchronize():
-        if network.device.type == "cuda":
-            torch.cuda.synchronize()
-
-    from skff._precision import matmul_precision
-
-    with matmul_precision(mixed_precision, network.device.type):
-        network.train_epoch(*(d[: 8 * batch] for d in data), batch)
-        synchronize()
+    def seconds_per_step(cuda_graphs):
+        network.train_epoch(
+            *(d[: 8 * batch] for d in data), batch, cuda_graphs=cuda_graphs
+        )
+        synchronize(device)
         started = time.perf_counter()
-        network.train_epoch(*data, batch)
-        synchronize()
-        per_step = (time.perf_counter() - started) / n_steps
-        per_step_replayed = None
-        if network.device.type == "cuda":  # the same steps, replayed as a graph
-            network.train_epoch(
-                *(d[: 8 * batch] for d in data), batch, cuda_graphs=True
-            )
-            synchronize()
-            started = time.perf_counter()
-            network.train_epoch(*data, batch, cuda_graphs=True)
-            synchronize()
-            per_step_replayed = (time.perf_counter() - started) / n_steps
+        network.train_epoch(*data, batch, cuda_graphs=cuda_graphs)
+        synchronize(device)
+        return (time.perf_counter() - started) / n_steps
+
+    on_gpu = network.device.type == "cuda"
+    with matmul_precision(mixed_precision, network.device.type):
+        per_step = seconds_per_step(cuda_graphs=False)
+        # On a GPU, the same steps replayed as a CUDA graph.
+        per_step_replayed = seconds_per_step(cuda_graphs=True) if on_gpu else None
 
         activities = [ProfilerActivity.CPU]
-        if network.device.type == "cuda":
+        if on_gpu:
             activities.append(ProfilerActivity.CUDA)
         profiled_steps = min(n_steps, 20)
         with profile(activities=activities) as prof:
             network.train_epoch(*(d[: profiled_steps * batch] for d in data), batch)
-            synchronize()
+            synchronize(device)
     events = prof.key_averages()
     kernels = [e for e in prof.events() if str(e.device_type).endswith("CUDA")]
     busy = sum(_device_time(e) for e in kernels) / 1e6 / profiled_steps
@@ -112,7 +97,7 @@ def profile_recipe(recipe, device, mixed_precision, n_steps, data_home):
         seconds_per_step=per_step,
         seconds_per_step_replayed=per_step_replayed,
         steps_timed=n_steps,
-        epoch_seconds_at_this_rate=per_step * 60_000 / batch,
+        epoch_seconds_at_this_rate=per_step * N_ROWS / batch,
         aten_calls_per_step=sum(e.count for e in events if e.key.startswith("aten::"))
         / profiled_steps,
         kernels_per_step=len(kernels) / profiled_steps,

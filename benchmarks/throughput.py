@@ -30,20 +30,16 @@ import sys
 import time
 from pathlib import Path
 
-from _machine import machine_info
+from _data import N_CLASSES, N_FEATURES, training_rows
+from _machine import machine_info, synchronize
 
 RESULTS = Path(__file__).parent / "results" / "throughput.json"
-N_ROWS, N_FEATURES, N_CLASSES = 60_000, 784, 10
 
 
 def matmul_gflops(torch, shapes, device="cpu", mixed_precision=None, repeats=20):
     """Median GFLOP/s of ``a @ b`` over the given ``(m, k, n)`` shapes, in float32
     (or the given mixed precision) on ``device``."""
     from skff._precision import matmul_precision
-
-    def synchronize():
-        if torch.device(device).type == "cuda":
-            torch.cuda.synchronize()
 
     rates = {}
     for m, k, n in shapes:
@@ -54,11 +50,11 @@ def matmul_gflops(torch, shapes, device="cpu", mixed_precision=None, repeats=20)
                 a @ b
             times = []
             for _ in range(repeats):
-                synchronize()
+                synchronize(device)
                 started = time.perf_counter()
                 for _ in range(10):
                     a @ b
-                synchronize()
+                synchronize(device)
                 times.append((time.perf_counter() - started) / 10)
         times.sort()
         rates[f"{m}x{k}@{k}x{n}"] = 2 * m * k * n / times[len(times) // 2] / 1e9
@@ -84,16 +80,7 @@ def run_one(hidden, batch_size, epochs, data_home, device, mixed_precision):
     from skff import ForwardForwardClassifier
     from skff._classifier import _auto_batch_size
 
-    try:
-        from skff.datasets import load_mnist
-
-        X, y = load_mnist(data_home, return_X_y=True)
-        data = "MNIST train"
-    except FileNotFoundError:
-        rng = np.random.default_rng(0)
-        X = rng.random((N_ROWS, N_FEATURES), dtype=np.float32)
-        y = np.arange(N_ROWS) % N_CLASSES
-        data = "random, MNIST-sized"
+    X, y, data = training_rows(data_home)
     setting = batch_size
     if batch_size == "auto":  # what fit resolves it to for these rows
         batch_size = _auto_batch_size(len(X))

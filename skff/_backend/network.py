@@ -1,5 +1,7 @@
 """The stack of Forward-Forward layers, its training step and its label scores."""
 
+from contextlib import nullcontext
+
 import torch
 from torch import nn
 from torch.nn import functional as F
@@ -351,11 +353,10 @@ class FFNetwork:
                 )
             if replay is not None and index < n_full:
                 replay()
-            elif replaying and index < WARMUP_STEPS:
-                with side_stream(self.device):
-                    step(order[start : start + batch_size])
             else:
-                step(order[start : start + batch_size])
+                warming_up = replaying and index < WARMUP_STEPS
+                with side_stream(self.device) if warming_up else nullcontext():
+                    step(order[start : start + batch_size])
             if on_batch is not None:
                 on_batch(min(batch_size, n_samples - start))
             if stop_requested is not None and stop_requested():
