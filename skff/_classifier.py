@@ -47,11 +47,31 @@ class ForwardForwardClassifier(ClassifierMixin, BaseEstimator):
         Width of each Forward-Forward layer. The Keras example uses (500, 500),
         Hinton (2022) four layers of 2000.
 
+    loss : {"symba", "threshold"}, default="symba"
+        Each layer's loss on the goodness of a sample shown with its true label
+        (positive) and with a wrong one (negative).
+        ``"symba"``: ``softplus(symba_alpha * (g_neg - g_pos))``, the logistic
+        loss on the gap between the two (Lee and Song 2023, "SymBa"); no
+        threshold, and positive and negative data pull equally hard.
+        ``"threshold"``: ``softplus(threshold - g_pos) + softplus(g_neg -
+        threshold)``, averaged, each kind of data against a fixed threshold
+        (Hinton 2022, the Keras example). On MNIST the defaults reach 1.7%
+        test error with ``"symba"`` in 20 epochs, and 2.4% with
+        ``"threshold"`` in 30.
+
+    symba_alpha : float, default=8.0
+        Sharpness of ``loss="symba"``: the gap between positive and negative
+        goodness is multiplied by it. Suits ``goodness="mean_squares"``; with
+        ``"sum_squares"``, divide it by the layer width. On MNIST and on
+        scikit-learn's small datasets 8 and 16 score alike and 4 slightly
+        lower. Ignored by ``loss="threshold"``.
+
     threshold : float, default=4.0
-        Goodness above which a sample counts as positive. With
-        ``goodness="mean_squares"`` it does not depend on the layer width; with
-        ``"sum_squares"`` scale it with the width. Layers start near a mean
-        square of 0.5; on MNIST, 4.0 learns faster than 1.0 or 2.0.
+        Goodness above which a sample counts as positive, for
+        ``loss="threshold"``. With ``goodness="mean_squares"`` it does not
+        depend on the layer width; with ``"sum_squares"`` scale it with the
+        width. Layers start near a mean square of 0.5; on MNIST, 4.0 learns
+        faster than 1.0 or 2.0. Ignored by ``loss="symba"``.
 
     goodness : {"mean_squares", "sum_squares"}, default="mean_squares"
         Goodness of a layer's activity vector: the mean of its squares (Keras
@@ -304,6 +324,8 @@ class ForwardForwardClassifier(ClassifierMixin, BaseEstimator):
             "array-like",
             Interval(Integral, 1, None, closed="left"),
         ],
+        "loss": [StrOptions({"symba", "threshold"})],
+        "symba_alpha": [Interval(Real, 0, None, closed="neither")],
         "threshold": [Interval(Real, 0, None, closed="neither")],
         "goodness": [StrOptions({"mean_squares", "sum_squares"})],
         "normalization": [StrOptions({"rms", "l2"})],
@@ -345,6 +367,8 @@ class ForwardForwardClassifier(ClassifierMixin, BaseEstimator):
         self,
         hidden_layer_sizes=(500, 500),
         *,
+        loss="symba",
+        symba_alpha=8.0,
         threshold=4.0,
         goodness="mean_squares",
         normalization="rms",
@@ -379,6 +403,8 @@ class ForwardForwardClassifier(ClassifierMixin, BaseEstimator):
         verbose=0,
     ):
         self.hidden_layer_sizes = hidden_layer_sizes
+        self.loss = loss
+        self.symba_alpha = symba_alpha
         self.threshold = threshold
         self.goodness = goodness
         self.normalization = normalization
@@ -595,6 +621,8 @@ class ForwardForwardClassifier(ClassifierMixin, BaseEstimator):
     def _hyperparameters(self):
         """Settings that may change between calls to fit, as FFNetwork names them."""
         return dict(
+            loss=self.loss,
+            symba_alpha=self.symba_alpha,
             threshold=self.threshold,
             learning_rate=self.learning_rate_init,
             readout_learning_rate=self.readout_learning_rate_init,
@@ -822,6 +850,10 @@ class ForwardForwardClassifier(ClassifierMixin, BaseEstimator):
             scores = network.readout_logits(X_t)
         else:
             scores = network.goodness_scores(X_t)
+            if network.config["loss"] == "symba":
+                # The loss models p(a label beats another) as the sigmoid of
+                # alpha times their goodness gap, so alpha scales the logits.
+                scores = scores * network.config["symba_alpha"]
         scores = _to_numpy(scores)
         if not np.isfinite(scores).all():
             raise ValueError(
@@ -846,7 +878,8 @@ class ForwardForwardClassifier(ClassifierMixin, BaseEstimator):
         return self._scores(X).argmax(axis=1)
 
     def decision_function(self, X):
-        """Per-class scores: summed goodness or readout logits, by ``prediction``.
+        """Per-class scores: summed goodness (times ``symba_alpha`` with
+        ``loss="symba"``) or readout logits, by ``prediction``.
 
         Parameters
         ----------
@@ -883,9 +916,13 @@ class ForwardForwardClassifier(ClassifierMixin, BaseEstimator):
     def predict_proba(self, X):
         """Class probabilities: the softmax of :meth:`decision_function`'s scores.
 
-        With goodness prediction, ``sigmoid(goodness - threshold)`` is each layer's
-        probability that the sample is positive data, so the softmax of the summed
-        goodness treats the label as the one that makes the sample positive.
+        With goodness prediction and ``loss="threshold"``,
+        ``sigmoid(goodness - threshold)`` is each layer's probability that the
+        sample is positive data, so the softmax of the summed goodness treats
+        the label as the one that makes the sample positive. With
+        ``loss="symba"``, the scores are the summed goodness times
+        ``symba_alpha``: the loss takes ``sigmoid(symba_alpha * (g_a - g_b))``
+        as the probability that label ``a`` rather than ``b`` is the true one.
 
         Parameters
         ----------

@@ -25,6 +25,9 @@ from ._classifier import ForwardForwardClassifier
 FORMAT = "skff"
 # Raise when the layout of either member changes; load refuses newer formats.
 FORMAT_VERSION = 1
+# Parameters added after format version 1 was fixed, with the value that
+# reproduces how a file without them was trained.
+PARAMS_OF_OLDER_FILES = {"loss": "threshold"}
 METADATA = "skff.json"
 NETWORK = "network.pt"
 
@@ -157,6 +160,7 @@ def _check_format(metadata):
 def _rebuild(metadata, network_state):
     estimator_class = ESTIMATORS[metadata["estimator"]]
     params = {key: _decode(value) for key, value in metadata["params"].items()}
+    params = {**PARAMS_OF_OLDER_FILES, **params}
     estimator = estimator_class(**params)
     if network_state is not None:
         for attribute, value in metadata["fitted"].items():

@@ -38,6 +38,7 @@ def keras_example(**overrides):
     """
     settings = dict(
         hidden_layer_sizes=(500, 500),
+        loss="threshold",
         threshold=1.5,
         goodness="mean_squares",
         normalization="l2",
@@ -92,6 +93,7 @@ def hinton_2022(**overrides):
     """
     settings = dict(
         hidden_layer_sizes=(1000, 1000, 1000),
+        loss="threshold",
         threshold=1000.0,
         goodness="sum_squares",
         normalization="rms",

@@ -1,5 +1,6 @@
 """The torch backend: locality of learning, the overlay algebra, negatives, scoring."""
 
+import math
 import pickle
 
 import pytest
@@ -554,3 +555,40 @@ def test_replay_is_planned_only_where_it_can_work():
     assert not replay_pays_off(cuda, adam, WARMUP_STEPS + 1)
     assert not replay_pays_off(cpu, adam, 100)
     assert not replay_pays_off(cuda, keras, 100)
+
+
+@pytest.mark.parametrize("loss", ["threshold", "symba"])
+def test_a_layer_loss_is_log_2_where_it_cannot_tell_positive_from_negative(loss):
+    layer = make_network(loss=loss).layers[0]
+    at_threshold = torch.full((5,), layer.threshold)
+    value = layer.loss(at_threshold, at_threshold, torch.ones(5))
+    torch.testing.assert_close(value, torch.tensor(math.log(2)))
+
+
+def test_symba_loss_sees_only_the_gap_between_positive_and_negative_goodness():
+    layer = make_network(loss="symba", symba_alpha=3.0).layers[0]
+    positive = torch.tensor([1.0, 2.0, 5.0], requires_grad=True)
+    negative = torch.tensor([0.5, 3.0, 5.0], requires_grad=True)
+    weights = torch.ones(3)
+    loss = layer.loss(positive, negative, weights)
+    expected = torch.nn.functional.softplus(3.0 * (negative - positive)).mean()
+    torch.testing.assert_close(loss, expected)
+    shifted = layer.loss(positive + 7.0, negative + 7.0, weights)
+    torch.testing.assert_close(shifted, loss)
+    loss.backward()
+    # Positive goodness is pushed up and negative down, equally hard.
+    assert torch.all(positive.grad < 0)
+    torch.testing.assert_close(negative.grad, -positive.grad)
+
+
+@pytest.mark.parametrize(
+    ("loss", "threshold_matters"), [("symba", False), ("threshold", True)]
+)
+def test_only_the_threshold_loss_depends_on_the_threshold(loss, threshold_matters):
+    X, y = data()
+    weights = []
+    for threshold in (1.0, 3.0):
+        network = make_network(loss=loss, threshold=threshold)
+        network.train_epoch(X, y, torch.ones(len(y)), batch_size=8)
+        weights.append(network.layers[1].weight.detach())
+    assert torch.equal(*weights) is not threshold_matters

@@ -392,12 +392,16 @@ def test_verbose_fit_without_tqdm_still_prints_its_lines(blobs, monkeypatch, cap
 
 # ----------------------------------------------------------------- inspection
 @pytest.mark.parametrize("prediction_layers", ["all", "skip_first", [1]])
+@pytest.mark.parametrize(("loss", "logit_scale"), [("threshold", 1.0), ("symba", 3.0)])
 def test_layer_goodness_summed_over_prediction_layers_is_the_decision(
-    blobs, prediction_layers
+    blobs, prediction_layers, loss, logit_scale
 ):
+    """With SymBa the goodness is scaled by alpha, as its loss scales it."""
     X, y = blobs
     clf = ForwardForwardClassifier(
         hidden_layer_sizes=(16, 12, 8),
+        loss=loss,
+        symba_alpha=3.0,
         prediction="goodness",
         prediction_layers=prediction_layers,
         max_iter=3,
@@ -408,7 +412,9 @@ def test_layer_goodness_summed_over_prediction_layers_is_the_decision(
     named = {"all": [0, 1, 2], "skip_first": [1, 2]}
     layers = named.get(str(prediction_layers), prediction_layers)
     assert_allclose(
-        goodness[..., layers].sum(-1), clf.decision_function(X[:7]), rtol=1e-5
+        logit_scale * goodness[..., layers].sum(-1),
+        clf.decision_function(X[:7]),
+        rtol=1e-5,
     )
 
 
@@ -694,7 +700,7 @@ def test_bfloat16_training_learns_as_float32_does(digits):
     exact = ForwardForwardClassifier(**SMALL).fit(X_train, y_train)
     fast = clone(exact).set_params(mixed_precision="bfloat16").fit(X_train, y_train)
     assert fast.readout_loss_curve_[-1] < 0.5 * fast.readout_loss_curve_[0]
-    assert_allclose(fast.readout_loss_curve_, exact.readout_loss_curve_, rtol=0.02)
+    assert_allclose(fast.readout_loss_curve_, exact.readout_loss_curve_, rtol=0.05)
     assert fast.score(X_test, y_test) > exact.score(X_test, y_test) - 0.02
 
 

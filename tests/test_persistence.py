@@ -138,20 +138,42 @@ def test_a_pickle_is_not_a_model_file(data, tmp_path):
 )
 def test_tampered_metadata_is_refused(data, tamper):
     X, y = data
+    tampered = with_edited_metadata(ForwardForwardClassifier(**SMALL).fit(X, y), tamper)
+    with pytest.raises(ValueError, match="not a valid skff model file"):
+        load(tampered)
+
+
+def with_edited_metadata(estimator, edit):
+    """``estimator``'s model file, with ``edit`` applied to its JSON metadata."""
     buffer = io.BytesIO()
-    save(ForwardForwardClassifier(**SMALL).fit(X, y), buffer)
+    save(estimator, buffer)
     with zipfile.ZipFile(io.BytesIO(buffer.getvalue())) as original:
         members = {name: original.read(name) for name in original.namelist()}
     metadata = json.loads(members["skff.json"])
-    tamper(metadata)
+    edit(metadata)
     members["skff.json"] = json.dumps(metadata)
-    tampered = io.BytesIO()
-    with zipfile.ZipFile(tampered, "w") as archive:
+    edited = io.BytesIO()
+    with zipfile.ZipFile(edited, "w") as archive:
         for name, content in members.items():
             archive.writestr(name, content)
-    tampered.seek(0)
-    with pytest.raises(ValueError, match="not a valid skff model file"):
-        load(tampered)
+    edited.seek(0)
+    return edited
+
+
+def test_a_file_from_before_symba_loads_with_the_threshold_loss_it_was_trained_with(
+    data,
+):
+    def strip_new_params(metadata):
+        del metadata["params"]["loss"]
+        del metadata["params"]["symba_alpha"]
+
+    X, y = data
+    clf = ForwardForwardClassifier(loss="threshold", **SMALL).fit(X, y)
+    loaded = load(with_edited_metadata(clf, strip_new_params))
+    assert loaded.loss == "threshold"
+    clf.partial_fit(X, y)
+    loaded.partial_fit(X, y)
+    assert np.array_equal(loaded.decision_function(X), clf.decision_function(X))
 
 
 def test_a_truncated_file_is_refused(data):
@@ -163,15 +185,10 @@ def test_a_truncated_file_is_refused(data):
 
 
 def test_a_newer_format_asks_for_an_upgrade(data):
-    buffer = io.BytesIO()
-    save(ForwardForwardClassifier(), buffer)
-    with zipfile.ZipFile(io.BytesIO(buffer.getvalue())) as original:
-        metadata = json.loads(original.read("skff.json"))
-    metadata["format_version"] = FORMAT_VERSION + 1
-    newer = io.BytesIO()
-    with zipfile.ZipFile(newer, "w") as archive:
-        archive.writestr("skff.json", json.dumps(metadata))
-    newer.seek(0)
+    newer = with_edited_metadata(
+        ForwardForwardClassifier(),
+        lambda metadata: metadata.update(format_version=FORMAT_VERSION + 1),
+    )
     with pytest.raises(ValueError, match="format version 2.*Upgrade skff"):
         load(newer)
 

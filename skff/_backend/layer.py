@@ -23,6 +23,31 @@ def unit_length_scale(sq_norm, width):
 
 NORMALIZATIONS = {"rms": unit_rms_scale, "l2": unit_length_scale}
 
+
+def threshold_loss(positive_goodness, negative_goodness, *, threshold, alpha):
+    """Logistic loss on goodness minus threshold, positives up and negatives down.
+
+    ``softplus(-x) = -log(sigmoid(x))``: the negative log-likelihood of
+    ``p(positive) = sigmoid(goodness - threshold)`` for both kinds of data
+    (Hinton 2022), averaged over the two.
+    """
+    positive = F.softplus(threshold - positive_goodness)
+    return (positive + F.softplus(negative_goodness - threshold)) / 2
+
+
+def symba_loss(positive_goodness, negative_goodness, *, threshold, alpha):
+    """Logistic loss on the gap between a row's positive and negative goodness.
+
+    SymBa (Lee and Song 2023): ``-log(sigmoid(alpha * (positive - negative)))``.
+    Each row's positive and negative copy form a pair, and only their
+    difference counts, so positive and negative data pull with equal force
+    and no threshold has to be chosen.
+    """
+    return F.softplus(alpha * (negative_goodness - positive_goodness))
+
+
+GOODNESS_LOSSES = {"threshold": threshold_loss, "symba": symba_loss}
+
 # Decay of the running mean activity of each unit, for peer normalisation.
 PEER_MEAN_DECAY = 0.9
 
@@ -80,8 +105,13 @@ class FFLayer(nn.Module):
         Width of the input and of the layer.
     goodness : {"mean_squares", "sum_squares"}
         Goodness of an activity vector: the mean or the sum of its squares.
+    loss : {"threshold", "symba"}
+        The layer's loss on the goodness of a positive and a negative row (see
+        :data:`GOODNESS_LOSSES`).
     threshold : float
-        Goodness above which a sample counts as positive data.
+        Goodness above which a sample counts as positive data (``"threshold"``).
+    alpha : float
+        Sharpness of the ``"symba"`` loss.
     normalization : {"rms", "l2"}
         Divide the input by its root mean square or by its length.
     generator : torch.Generator
@@ -102,6 +132,8 @@ class FFLayer(nn.Module):
         threshold,
         normalization,
         generator,
+        loss="threshold",
+        alpha=8.0,
         device,
         dtype,
         n_labels=0,
@@ -110,7 +142,9 @@ class FFLayer(nn.Module):
         self.n_inputs = n_inputs
         self.n_units = n_units
         self.goodness_kind = goodness
+        self.loss_kind = loss
         self.threshold = threshold
+        self.alpha = alpha
         self.normalization = normalization
         self._scale = NORMALIZATIONS[normalization]
         # Glorot uniform, as Keras's Dense and scikit-learn's MLP start. On an
@@ -176,15 +210,15 @@ class FFLayer(nn.Module):
         return sum_squares
 
     def loss(self, positive_goodness, negative_goodness, sample_weight):
-        """Logistic loss on goodness minus threshold, positives up and negatives down.
-
-        ``softplus(-x) = -log(sigmoid(x))``: the negative log-likelihood of
-        ``p(positive) = sigmoid(goodness - threshold)`` for both kinds of data.
-        """
-        per_sample = F.softplus(self.threshold - positive_goodness) + F.softplus(
-            negative_goodness - self.threshold
+        """The layer's loss: row ``i`` of each goodness is the same sample, shown
+        with its true label and with a wrong one."""
+        per_sample = GOODNESS_LOSSES[self.loss_kind](
+            positive_goodness,
+            negative_goodness,
+            threshold=self.threshold,
+            alpha=self.alpha,
         )
-        return (per_sample * sample_weight).mean() / 2
+        return (per_sample * sample_weight).mean()
 
     def peer_loss(self, positive_activity, sample_weight):
         """Peer normalisation (Hinton 2022): keep every unit in use.

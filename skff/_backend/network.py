@@ -119,8 +119,8 @@ class FFNetwork:
         How the label enters the first layer (see :mod:`.overlay`).
     label_scale : float
         Strength of the label code.
-    goodness, threshold
-        Passed to every :class:`FFLayer`.
+    goodness, threshold, loss, symba_alpha
+        Passed to every :class:`FFLayer` (``symba_alpha`` as its ``alpha``).
     normalization : {"rms", "l2"}
         How every layer normalises its input (see :class:`FFLayer`).
     negatives : {"random", "hard", "shuffle"}
@@ -180,6 +180,8 @@ class FFNetwork:
         inner_steps=1,
         readout_learning_rate=None,
         readout_weight_decay=None,
+        loss="threshold",
+        symba_alpha=8.0,
     ):
         n_layers = len(hidden_layer_sizes)
         if prediction_layers is None:
@@ -207,6 +209,8 @@ class FFNetwork:
             inner_steps=inner_steps,
             readout_learning_rate=readout_learning_rate,
             readout_weight_decay=readout_weight_decay,
+            loss=loss,
+            symba_alpha=symba_alpha,
         )
         self.device = torch.device(device)
         self.dtype = dtype
@@ -229,6 +233,8 @@ class FFNetwork:
                 threshold=threshold,
                 normalization=normalization,
                 generator=init_generator,
+                loss=loss,
+                alpha=symba_alpha,
                 device=self.device,
                 dtype=dtype,
                 n_labels=n_classes if index == 0 else 0,
@@ -264,6 +270,8 @@ class FFNetwork:
         inner_steps,
         readout_learning_rate,
         readout_weight_decay=None,
+        loss="threshold",
+        symba_alpha=8.0,
     ):
         """Change what may change between two calls to fit: no shape, no state."""
         self.config.update(
@@ -276,12 +284,16 @@ class FFNetwork:
             inner_steps=inner_steps,
             readout_learning_rate=readout_learning_rate,
             readout_weight_decay=readout_weight_decay,
+            loss=loss,
+            symba_alpha=symba_alpha,
         )
         self.peer_normalization = peer_normalization
         self.training_mode = training_mode
         self.inner_steps = inner_steps
         for layer in self.layers:
             layer.threshold = threshold
+            layer.loss_kind = loss
+            layer.alpha = symba_alpha
         self.scale_learning_rate(1.0)
         for optimizer, decay in zip(self.optimizers, self._weight_decays()):
             for group in optimizer.param_groups:
