@@ -26,7 +26,7 @@ RESULTS = Path(__file__).parent / "results"
 
 
 def search(n_jobs):
-    grid = {"threshold": [2.0, 4.0], "hidden_layer_sizes": [(256,), (256, 256)]}
+    grid = {"symba_alpha": [4.0, 8.0], "hidden_layer_sizes": [(256,), (256, 256)]}
     model = ForwardForwardClassifier(max_iter=3, random_state=0)
     return GridSearchCV(model, grid, cv=3, n_jobs=n_jobs)
 
@@ -79,7 +79,7 @@ def main():
         command="python benchmarks/grid_search_jobs.py"
         + ("" if args.rows == 10_000 else f" --rows {args.rows}"),
         data=data,
-        grid="threshold in (2, 4) x hidden_layer_sizes in ((256,), (256, 256)), "
+        grid="symba_alpha in (4, 8) x hidden_layer_sizes in ((256,), (256, 256)), "
         "3-fold, max_iter=3",
         machine=machine_info(),
         runs=runs,

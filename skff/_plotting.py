@@ -200,7 +200,8 @@ class GoodnessDisplay:
 
     threshold : float, default=None
         The layers' goodness threshold; the colour scale is centred on it
-        (on the mean goodness when ``None``).
+        (on each layer's mean goodness when ``None``, as for a model trained
+        with ``loss="symba"``, which has no threshold).
 
     Attributes
     ----------
@@ -264,7 +265,7 @@ class GoodnessDisplay:
             goodness=estimator.layer_goodness(X),
             classes=estimator.classes_,
             y_true=y,
-            threshold=estimator.threshold,
+            threshold=estimator.threshold if estimator.loss == "threshold" else None,
         ).plot(ax=ax)
 
     def plot(self, *, ax=None, cmap="RdBu_r"):
@@ -276,7 +277,8 @@ class GoodnessDisplay:
             One axes per layer; a new figure if ``None``.
 
         cmap : str or matplotlib Colormap, default="RdBu_r"
-            Colours of the goodness: red above the threshold, blue below.
+            Colours of the goodness: red above the threshold (or the mean),
+            blue below.
 
         Returns
         -------

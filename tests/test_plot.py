@@ -134,3 +134,15 @@ def test_goodness_colours_are_centred_on_the_threshold_or_the_mean():
     assert with_threshold.plot().images_[0].get_clim() == (1.0, 7.0)
     without = GoodnessDisplay(goodness=goodness, classes=[0, 1]).plot()
     assert without.images_[0].get_clim() == (0.5, 5.0)  # mean 2.75, spread 2.25
+
+
+@pytest.mark.parametrize("loss", ["threshold", "symba"])
+def test_goodness_display_centres_on_the_threshold_only_where_the_loss_has_one(
+    data, loss
+):
+    X, y = data
+    clf = ForwardForwardClassifier(
+        hidden_layer_sizes=(8,), loss=loss, threshold=3.0, max_iter=2, random_state=0
+    ).fit(X, y)
+    display = GoodnessDisplay.from_estimator(clf, X[:4])
+    assert display.threshold == (3.0 if loss == "threshold" else None)

@@ -22,18 +22,20 @@ X_train, X_test, y_train, y_test = train_test_split(
     X / 16, y, stratify=y, random_state=0
 )
 # %%
-# Prediction by goodness needs well-separated goodness in every layer, which
-# takes longer to learn than the softmax readout: on these 1,347 training
-# digits, 30 epochs (the default) give about 40% by goodness and 100 epochs
-# about 95%.
-model = ForwardForwardClassifier(prediction="goodness", max_iter=100, random_state=0)
+# Prediction by goodness needs well-separated goodness in every layer. The
+# default SymBa loss learns it fast: on these 1,347 training digits it gives
+# about 97% by goodness after 30 epochs (the default) and 96% after 10, where
+# the threshold loss (``loss="threshold"``) is at 10% after 10 epochs, 38%
+# after 30 and 95% after 100.
+model = ForwardForwardClassifier(prediction="goodness", random_state=0)
 model.fit(X_train, y_train)
 print(f"test accuracy by goodness: {model.score(X_test, y_test):.4f}")
 
 # %%
 # Goodness of four test digits under each of the ten labels
 # ----------------------------------------------------------
-# Red is above the layer's threshold ("positive"), blue below. The true label
+# Red is above the layer's mean goodness, blue below (a model trained with
+# ``loss="threshold"`` is centred on its threshold instead). The true label
 # is outlined: a trained layer lights up under it and stays dark under the
 # others, and the prediction is the label with the most goodness summed over
 # the layers.
