@@ -47,5 +47,20 @@ def machine_info(device="cpu", **extra):
         sklearn=sklearn.__version__,
         skff=skff.__version__,
         torch_threads=torch.get_num_threads(),
+        float32_matmul=float32_matmul_settings(device),
         **extra,
     )
+
+
+# Environment variables that make cuBLAS use TensorFloat-32 for float32 products
+# whatever torch's own setting says (NVIDIA's containers set the first).
+TF32_OVERRIDES = ("TORCH_ALLOW_TF32_CUBLAS_OVERRIDE", "NVIDIA_TF32_OVERRIDE")
+
+
+def float32_matmul_settings(device):
+    """What decides the precision of float32 matrix products: torch's setting
+    and, on a GPU, the environment variables that override it."""
+    settings = dict(precision=torch.get_float32_matmul_precision())
+    if torch.device(device).type == "cuda":
+        settings.update({name: os.environ.get(name) for name in TF32_OVERRIDES})
+    return settings
