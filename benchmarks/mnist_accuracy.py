@@ -6,8 +6,8 @@ some: ``python benchmarks/mnist_accuracy.py default mlp --epochs default=30``.
 Configurations:
 
 - ``default``: ``ForwardForwardClassifier()`` as it ships.
-- ``default-mnist``: the defaults with batches of 128, a lower rate and fewer
-  epochs: ``batch_size=128, learning_rate_init=0.001, max_iter=20``.
+- ``default-threshold``: the defaults with Hinton's threshold loss
+  (``loss="threshold"``), which was the default before the SymBa loss.
 - ``keras-example``: :func:`skff.recipes.keras_example`, the Keras example's
   settings. Its 250 full-batch epochs would take hours here, so it runs a few
   (``--epochs keras-example=N``, default 2) and compares its logged loss with
@@ -62,13 +62,8 @@ KERAS_TEST_ACCURACY = 0.9756
 def configurations(seed=0):
     return {
         "default": (lambda: ForwardForwardClassifier(random_state=seed), None),
-        "default-mnist": (
-            lambda: ForwardForwardClassifier(
-                batch_size=128,
-                learning_rate_init=0.001,
-                max_iter=20,
-                random_state=seed,
-            ),
+        "default-threshold": (
+            lambda: ForwardForwardClassifier(loss="threshold", random_state=seed),
             None,
         ),
         "keras-example": (lambda: keras_example(random_state=seed), 2),

@@ -56,8 +56,18 @@ def test_is_a_classifier_for_sklearn():
         # Uniform negatives teach goodness more slowly than hard ones.
         {"negatives": "random", "prediction": "goodness", "max_iter": 60},
         {"negatives": "random", "prediction": "softmax"},
+        {"loss": "threshold"},
+        # SymBa separates every layer's goodness within a few epochs; with the
+        # threshold loss, goodness predicts about half the digits after 10.
+        {"prediction": "goodness", "max_iter": 10},
     ],
-    ids=["defaults", "random-negatives-goodness", "random-negatives-softmax"],
+    ids=[
+        "defaults",
+        "random-negatives-goodness",
+        "random-negatives-softmax",
+        "threshold-loss",
+        "symba-goodness-in-10-epochs",
+    ],
 )
 def test_learns_digits_in_seconds(digits, settings):
     X_train, X_test, y_train, y_test = digits
@@ -80,6 +90,7 @@ def test_learns_with_sgd_and_sum_of_squares_goodness(digits):
         optimizer="sgd",
         learning_rate_init=0.001,
         goodness="sum_squares",
+        loss="threshold",
         threshold=500.0,  # a mean square of 1 over 500 units, as in Hinton's code
         random_state=0,
     )
