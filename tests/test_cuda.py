@@ -153,6 +153,7 @@ GRAPHED = [
         peer_normalization=0.03,
         weight_decay=1e-3,
         goodness="sum_squares",
+        loss="threshold",
         threshold=64.0,
     ),
     dict(training_mode="greedy", inner_steps=2, negatives="random"),
