@@ -46,6 +46,8 @@ def symba_loss(positive_goodness, negative_goodness, *, threshold, alpha):
     return F.softplus(alpha * (negative_goodness - positive_goodness))
 
 
+# Per-sample losses on the goodness of each row under its true and a wrong label;
+# every one takes both settings, so that a new loss is one more entry here.
 GOODNESS_LOSSES = {"threshold": threshold_loss, "symba": symba_loss}
 
 # Decay of the running mean activity of each unit, for peer normalisation.
