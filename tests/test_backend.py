@@ -224,6 +224,21 @@ def test_peer_normalization_pulls_unit_activity_towards_the_layer_mean():
     assert torch.all(layer.mean_activity > 0)
 
 
+def test_peer_normalization_pulls_a_dead_unit_back():
+    """As in Hinton's code, the peer term reaches units that are off."""
+    network = make_network()
+    layer = network.layers[1]
+    with torch.no_grad():
+        layer.bias[0] = -1e3  # off for every input
+    X, y = data()
+    first = LabelledFirstLayer(network.layers[0], network.overlay, X)
+    _, (_, activity, _), _ = network._activities(*first.for_labels_and_measure(y[None]))
+    assert torch.all(activity[:, 0] == 0)
+    layer.peer_loss(activity, torch.ones(len(y))).backward()
+    # Gradient descent raises the dead unit's bias towards its busier peers.
+    assert layer.bias.grad[0] < 0
+
+
 def test_peer_state_travels_with_the_network():
     network = make_network(peer_normalization=0.03)
     X, y = data()
@@ -492,7 +507,10 @@ def test_fused_activation_matches_autograd(with_activity_gradient):
     fused = NormalizedReLU.apply(leaves[0], scale, leaves[1])
     loss(*fused).backward()
     reference = [t.clone().requires_grad_(True) for t in (projected, bias)]
-    activity = torch.relu(reference[0] * scale.unsqueeze(-1) + reference[1])
+    pre_activation = reference[0] * scale.unsqueeze(-1) + reference[1]
+    # A ReLU whose gradient is the identity's: the square of its output still
+    # sends nothing to units that are off, the activity itself sends to all.
+    activity = pre_activation + (torch.relu(pre_activation) - pre_activation).detach()
     loss(activity, activity.square().sum(-1)).backward()
     torch.testing.assert_close(fused[0], activity)
     torch.testing.assert_close(fused[1], activity.square().sum(-1))

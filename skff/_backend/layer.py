@@ -59,10 +59,15 @@ class NormalizedReLU(torch.autograd.Function):
 
     Written out because it is the hot path of training: three passes over the
     activity forward and three backward, where autograd's op-by-op version
-    makes about a dozen. The ReLU's output doubles as its mask (zero exactly
-    where the unit is off), so the backward pass needs nothing but the output.
-    ``scale`` (the input normaliser) gets no gradient: no gradient reaches a
-    layer's input.
+    makes about a dozen. ``scale`` (the input normaliser) gets no gradient: no
+    gradient reaches a layer's input.
+
+    A gradient on the sum of squares reaches only the units that are on (it is
+    ``2 * activity`` times the incoming gradient). A gradient on the activity
+    itself, which only peer normalisation sends, passes the ReLU as if it were
+    the identity: Hinton's code adds the peer term to the gradient of each
+    unit's input, so that a unit that is off for every sample is still pulled
+    back towards its peers instead of staying dead.
     """
 
     @staticmethod
@@ -79,9 +84,9 @@ class NormalizedReLU(torch.autograd.Function):
         if grad_sum_squares is not None:
             grad = activity * (2 * grad_sum_squares).unsqueeze(-1)
             if grad_activity is not None:
-                grad += grad_activity * (activity > 0)
+                grad += grad_activity
         elif grad_activity is not None:
-            grad = grad_activity * (activity > 0)
+            grad = grad_activity.clone()
         else:
             return None, None, None
         grad_bias = None
