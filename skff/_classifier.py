@@ -87,7 +87,9 @@ class ForwardForwardClassifier(ClassifierMixin, BaseEstimator):
     peer_normalization : float, default=0.0
         Weight of Hinton's peer normalisation in each layer's loss: every unit's
         running mean activity on positive data is pulled towards the layer's
-        mean, so that no unit stays dead or dominates. Hinton (2022) uses 0.03.
+        mean, so that no unit stays dead or dominates. Its gradient passes the
+        ReLU as if it were the identity, as in Hinton's code, so it reaches
+        units that are off. Hinton (2022) uses 0.03.
 
     prediction_layers : {"all", "skip_first"} or array-like of int, default="all"
         Layers whose goodness is summed by ``prediction="goodness"`` and whose
