@@ -20,8 +20,6 @@ Configurations:
 - ``hinton-symba``: ``hinton`` with the SymBa loss in place of the threshold
   loss, ``loss="symba", symba_alpha=0.5`` (on a sum of squares over 1000
   units, as sharp as the threshold loss there, so the rate stays).
-- ``hinton-symba-soft``: the same with a loss ten times softer and a rate ten
-  times higher, ``symba_alpha=0.05, learning_rate_init=0.01``.
 - ``hinton-4x2000``: ``hinton`` with the paper's four layers of 2000 units
   (threshold 2000), best run on a GPU.
 - ``mlp``: ``MLPClassifier(hidden_layer_sizes=(500, 500))``, the backprop
@@ -80,15 +78,6 @@ def configurations(seed=0):
         ),
         "hinton-symba": (
             lambda: hinton_2022(loss="symba", symba_alpha=0.5, random_state=seed),
-            None,
-        ),
-        "hinton-symba-soft": (
-            lambda: hinton_2022(
-                loss="symba",
-                symba_alpha=0.05,
-                learning_rate_init=0.01,
-                random_state=seed,
-            ),
             None,
         ),
         "hinton-4x2000": (
