@@ -24,14 +24,14 @@ if torch.cuda.is_available():
     print("GPU", torch.cuda.get_device_name(), torch.cuda.get_device_capability())
     # A float32 product's error against float64: about 1e-6 in float32, about
     # 1e-3 where the environment makes cuBLAS use TensorFloat-32 anyway.
-    import os
+    import sys
+    sys.path.insert(0, "benchmarks")
+    from _machine import float32_matmul_settings
     a, b = torch.randn(2, 1024, 1024, dtype=torch.float64, device="cuda")
     exact = a @ b
     error = ((a.float() @ b.float()).double() - exact).norm() / exact.norm()
-    overrides = {k: os.environ.get(k) for k in
-                 ("TORCH_ALLOW_TF32_CUBLAS_OVERRIDE", "NVIDIA_TF32_OVERRIDE")}
-    print("float32 matmul precision", torch.get_float32_matmul_precision(),
-          "relative error", f"{error:.1e}", "overrides", overrides)
+    print("float32 matmul", float32_matmul_settings("cuda"),
+          "relative error", f"{error:.1e}")
 EOF
 for part in $parts; do
     echo "=== $part ($(date +%T))"
