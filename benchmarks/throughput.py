@@ -192,12 +192,17 @@ def scaling(device="cpu"):
             # goodness scoring runs once (it takes over a minute).
             repeats = 1 if (prediction, n_classes) == ("goodness", 1000) else 3
             predict[f"{prediction}, K={n_classes}"] = predict_seconds(clf, repeats)
-    # Goodness scoring of 10 labels: the first layer projects each row once
-    # (the labels only add columns), the second layer runs once per label.
-    width = clf.hidden_layer_sizes
-    goodness_gflop = 2e-9 * 10_000 * (N_FEATURES * width[0] + 10 * width[0] * width[1])
-    block = 256 * 10  # rows of the second layer's products (CPU_SCORING_BLOCK)
+    # Goodness scoring of N_CLASSES labels: the first layer projects each row
+    # once (the labels only add columns), the second layer runs once per label.
     import torch
+
+    from skff._backend.network import CPU_SCORING_BLOCK
+
+    width = clf.hidden_layer_sizes
+    goodness_gflop = (
+        2e-9 * 10_000 * (N_FEATURES * width[0] + N_CLASSES * width[0] * width[1])
+    )
+    block = CPU_SCORING_BLOCK * N_CLASSES  # rows of the second layer's products
 
     matmul = matmul_gflops(torch, [(block, width[0], width[1])], device)
     matmul_rate = next(iter(matmul.values()))

@@ -166,12 +166,11 @@ def main():
     X_train, y_train = load_mnist(args.data_home, return_X_y=True)
     X_test, y_test = load_mnist(args.data_home, subset="test", return_X_y=True)
     data = (X_train, y_train, X_test, y_test)
-    chosen = {name: models(args.seed)[name] for name in names}
-    warmup = {
-        title: warm_up(model, X_train, y_train) for title, model, _ in chosen.values()
-    }
+    catalogue = models(args.seed)
+    chosen = [catalogue[name] for name in names]
+    warmup = {title: warm_up(model, X_train, y_train) for title, model, _ in chosen}
     runs = {}
-    for title, model, scheduled_epochs in chosen.values():
+    for title, model, scheduled_epochs in chosen:
         runs[title] = curve(
             title, model, data, args.epochs, scheduled_epochs, args.seed
         )
