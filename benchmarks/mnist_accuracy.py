@@ -14,6 +14,10 @@ Configurations:
   the example's published log; the time for 250 epochs is extrapolated and
   says so.
 - ``hinton``: :func:`skff.recipes.hinton_2022`, Hinton's recipe (60 epochs).
+- ``hinton-combined``: ``hinton`` predicting with ``prediction="combined"``,
+  the product of the softmax readout's and the goodness's class
+  probabilities. Training is the same as ``hinton``'s, so the run also
+  reports the final error of each readout alone.
 - ``hinton-100``: the same for 100 epochs, as many as Hinton's own code runs.
 - ``hinton-readout-decay``: ``hinton`` with the readout's weight decay at 0.003,
   three times the layers', as in Hinton's code.
@@ -71,6 +75,10 @@ def configurations(seed=0):
         ),
         "keras-example": (lambda: keras_example(random_state=seed), 2),
         "hinton": (lambda: hinton_2022(random_state=seed), None),
+        "hinton-combined": (
+            lambda: hinton_2022(prediction="combined", random_state=seed),
+            None,
+        ),
         "hinton-100": (lambda: hinton_2022(max_iter=100, random_state=seed), None),
         "hinton-readout-decay": (
             lambda: hinton_2022(readout_weight_decay=0.003, random_state=seed),
@@ -161,9 +169,31 @@ def run(name, make, n_epochs, data, device="cpu", mixed_precision=None):
         fit_seconds=seconds[-1],
         predict_10k_seconds=predict_seconds,
     )
+    if isinstance(model, ForwardForwardClassifier):
+        result["final_test_error_by_prediction"] = _errors_by_prediction(
+            model, X_test, y_test
+        )
     if name == "keras-example":
         result.update(_keras_comparison(model, seconds))
     return result
+
+
+def _errors_by_prediction(model, X_test, y_test):
+    """Test error of every prediction the fitted ``model`` can make: goodness
+    always, the softmax readout where one was trained, and the combination
+    where ``model`` was fitted for it."""
+    predictions = ["goodness"]
+    if model.network_.readout is not None:
+        predictions.append("softmax")
+    if model.goodness_scale_ is not None:
+        predictions.append("combined")
+    own = model.prediction
+    errors = {}
+    for prediction in predictions:
+        model.set_params(prediction=prediction)
+        errors[prediction] = float(1 - model.score(X_test, y_test))
+    model.set_params(prediction=own)
+    return errors
 
 
 def _keras_comparison(model, seconds):
@@ -249,6 +279,10 @@ def main():
             f"{100 * result['train_error']:.2f}%",
             flush=True,
         )
+        for prediction, error in result.get(
+            "final_test_error_by_prediction", {}
+        ).items():
+            print(f"  prediction={prediction!r}: {100 * error:.2f}%", flush=True)
     _plot(report, output.with_suffix(".png"))
 
 

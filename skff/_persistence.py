@@ -28,6 +28,9 @@ FORMAT_VERSION = 1
 # Parameters added after format version 1 was fixed, with the value that
 # reproduces how a file without them was trained.
 PARAMS_OF_OLDER_FILES = {"loss": "threshold"}
+# Fitted attributes added after format version 1 was fixed, with the value a
+# model fitted before them has.
+FITTED_OF_OLDER_FILES = {"goodness_scale_": None}
 METADATA = "skff.json"
 NETWORK = "network.pt"
 
@@ -42,6 +45,7 @@ FITTED_ATTRIBUTES = (
     "loss_curve_",
     "layer_loss_curves_",
     "readout_loss_curve_",
+    "goodness_scale_",
     "best_loss_",
     "validation_scores_",
     "best_validation_score_",
@@ -163,6 +167,8 @@ def _rebuild(metadata, network_state):
     params = {**PARAMS_OF_OLDER_FILES, **params}
     estimator = estimator_class(**params)
     if network_state is not None:
+        for attribute, value in FITTED_OF_OLDER_FILES.items():
+            setattr(estimator, attribute, value)
         for attribute, value in metadata["fitted"].items():
             if attribute not in FITTED_ATTRIBUTES:
                 raise ValueError(f"unexpected attribute {attribute!r}")

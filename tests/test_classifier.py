@@ -60,6 +60,7 @@ def test_is_a_classifier_for_sklearn():
         # SymBa separates every layer's goodness within a few epochs; with the
         # threshold loss, goodness predicts about half the digits after 10.
         {"prediction": "goodness", "max_iter": 10},
+        {"prediction": "combined"},
     ],
     ids=[
         "defaults",
@@ -67,6 +68,7 @@ def test_is_a_classifier_for_sklearn():
         "random-negatives-softmax",
         "threshold-loss",
         "symba-goodness-in-10-epochs",
+        "combined-prediction",
     ],
 )
 def test_learns_digits_in_seconds(digits, settings):
@@ -427,6 +429,70 @@ def test_layer_goodness_summed_over_prediction_layers_is_the_decision(
         clf.decision_function(X[:7]),
         rtol=1e-5,
     )
+
+
+def _log_softmax(scores):
+    return scores - np.log(np.exp(scores).sum(axis=1, keepdims=True))
+
+
+def _median_margin(scores):
+    top_two = np.sort(scores, axis=1)[:, -2:]
+    return np.median(top_two[:, 1] - top_two[:, 0])
+
+
+@pytest.mark.parametrize("loss", ["symba", "threshold"])
+def test_combined_prediction_adds_both_readouts_log_probabilities(blobs, loss):
+    X, y = blobs
+    clf = ForwardForwardClassifier(
+        **SMALL, loss=loss, prediction_layers=[1], prediction="combined"
+    ).fit(X, y)
+    logits = clf.set_params(prediction="softmax").decision_function(X)
+    goodness = clf.layer_goodness(X)[..., 1]
+    # Fitted on all 300 training rows, as fewer than 1,000: on them the scaled
+    # goodness has the readout's median margin between its two best labels.
+    assert clf.goodness_scale_ > 0
+    assert_allclose(
+        _median_margin(clf.goodness_scale_ * goodness), _median_margin(logits)
+    )
+    combined = clf.set_params(prediction="combined").decision_function(X)
+    expected = _log_softmax(logits) + _log_softmax(clf.goodness_scale_ * goodness)
+    assert_allclose(combined, expected, rtol=1e-5, atol=1e-6)
+    assert_allclose(
+        clf.predict_proba(X),
+        np.exp(expected) / np.exp(expected).sum(1, keepdims=True),
+        rtol=1e-5,
+    )
+
+
+def test_combined_prediction_trains_the_network_as_softmax_prediction_does(blobs):
+    X, y = blobs
+    combined = ForwardForwardClassifier(**SMALL, prediction="combined").fit(X, y)
+    softmax = ForwardForwardClassifier(**SMALL, prediction="softmax").fit(X, y)
+    assert softmax.goodness_scale_ is None
+    combined.set_params(prediction="softmax")
+    assert np.array_equal(combined.decision_function(X), softmax.decision_function(X))
+
+
+def test_combined_prediction_needs_a_fit_for_it(blobs):
+    X, y = blobs
+    clf = ForwardForwardClassifier(**SMALL, prediction="softmax").fit(X, y)
+    with pytest.raises(ValueError, match="fitted only when prediction='combined'"):
+        clf.set_params(prediction="combined").predict(X)
+    goodness_only = ForwardForwardClassifier(
+        **SMALL, negatives="random", prediction="goodness"
+    ).fit(X, y)
+    with pytest.raises(ValueError, match="needs the softmax readout"):
+        goodness_only.set_params(prediction="combined").predict(X)
+
+
+def test_combined_prediction_scores_early_stopping_with_a_fitted_scale(blobs):
+    X, y = blobs
+    clf = ForwardForwardClassifier(
+        **{**SMALL, "max_iter": 6}, prediction="combined", early_stopping=True
+    ).fit(X, y)
+    assert len(clf.validation_scores_) == clf.n_iter_
+    assert clf.best_validation_score_ > 0.8
+    assert clf.goodness_scale_ > 0
 
 
 def test_layer_activities_are_what_the_readout_reads(blobs):

@@ -34,7 +34,12 @@ def round_trip(estimator):
 
 
 @pytest.mark.parametrize(
-    "settings", [{}, {"prediction": "goodness", "negatives": "random"}]
+    "settings",
+    [
+        {},
+        {"prediction": "goodness", "negatives": "random"},
+        {"prediction": "combined"},
+    ],
 )
 def test_round_trip_predicts_identically(data, settings):
     X, y = data
@@ -174,6 +179,17 @@ def test_a_file_from_before_symba_loads_with_the_threshold_loss_it_was_trained_w
     clf.partial_fit(X, y)
     loaded.partial_fit(X, y)
     assert np.array_equal(loaded.decision_function(X), clf.decision_function(X))
+
+
+def test_a_file_from_before_combined_prediction_has_no_goodness_scale(data):
+    def strip_goodness_scale(metadata):
+        del metadata["fitted"]["goodness_scale_"]
+
+    X, y = data
+    clf = ForwardForwardClassifier(**SMALL).fit(X, y)
+    loaded = load(with_edited_metadata(clf, strip_goodness_scale))
+    assert loaded.goodness_scale_ is None
+    assert np.array_equal(loaded.predict(X), clf.predict(X))
 
 
 def test_a_truncated_file_is_refused(data):
