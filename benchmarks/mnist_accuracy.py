@@ -292,11 +292,15 @@ def _plot(report, path):
         return
     keras = report["runs"].get("keras-example")
     n_panels = 2 if keras else 1
-    figure, axes = plt.subplots(1, n_panels, figsize=(6.5 * n_panels, 4.5))
+    figure, axes = plt.subplots(1, n_panels, figsize=(6.5 * n_panels + 2, 5))
     axes = np.atleast_1d(axes)
-    for name, run in report["runs"].items():
+    # More runs than the default cycle has colours: each gets its own.
+    colours = plt.get_cmap("tab20").colors
+    for (name, run), colour in zip(report["runs"].items(), colours * 2):
         error = 100 * np.array(run["test_error"])
-        axes[0].plot(run["seconds"], error, marker=".", label=name)
+        axes[0].plot(
+            run["seconds"], error, marker=".", markersize=3, color=colour, label=name
+        )
     axes[0].set_xscale("log")
     axes[0].set_yscale("log")
     axes[0].axhline(1.36, color="grey", linestyle="--", linewidth=1)
@@ -304,7 +308,7 @@ def _plot(report, path):
     axes[0].set_xlabel("training seconds")
     axes[0].set_ylabel("MNIST test error (%)")
     axes[0].grid(True, which="both", alpha=0.3)
-    axes[0].legend()
+    axes[0].legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0))
     if keras:
         ours = keras["final_loss"]
         axes[1].plot(range(1, len(ours) + 1), ours, marker="o", label="skff")
@@ -318,7 +322,11 @@ def _plot(report, path):
         axes[1].legend()
     machine = report["machine"].get("gpu") or report["machine"]["cpu"]
     command = "\n".join(textwrap.wrap(report["command"], 110))
-    figure.suptitle(f"{command}\n{machine}", fontsize=9)
+    figure.suptitle(
+        f"last: {command}\n(each run's own command is stored with it in the "
+        f"JSON)\n{machine}",
+        fontsize=9,
+    )
     figure.tight_layout()
     figure.savefig(path, dpi=120)
     print(f"wrote {path}")
