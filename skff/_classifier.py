@@ -299,7 +299,9 @@ class ForwardForwardClassifier(ClassifierMixin, BaseEstimator):
         goodness that gives its median margin between the best and the second
         best label the size of the readout's, on up to 1,000 training rows:
         neither readout outvotes the other by the mere scale of its scores.
-        Refitted after every epoch; ``None`` for the other predictions.
+        Refitted at the end of every call to fit or partial_fit, and before
+        each early-stopping validation score; ``None`` for the other
+        predictions.
 
     best_loss_ : float or None
         Lowest epoch loss seen; ``None`` with early stopping.
