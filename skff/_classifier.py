@@ -32,6 +32,10 @@ from ._threads import torch_threads
 # Training rows, evenly spaced, on which goodness_scale_ is fitted: enough for
 # a stable median, few enough to cost little next to an epoch.
 GOODNESS_SCALE_ROWS = 1000
+# batch_size="auto" gives every epoch at least this many steps, in batches of
+# no fewer rows than MIN_AUTO_BATCH.
+MIN_STEPS_PER_EPOCH = 10
+MIN_AUTO_BATCH = 16
 
 
 class ForwardForwardClassifier(ClassifierMixin, BaseEstimator):
@@ -86,6 +90,19 @@ class ForwardForwardClassifier(ClassifierMixin, BaseEstimator):
         Either way only the direction of the previous layer's activity passes
         on. With ``"l2"`` the layers start with tiny activities (the weights
         are initialised for unit-RMS inputs), as the Keras example does.
+
+    input_normalization : {"global", "row"}, default="global"
+        How the first layer scales the data. ``"global"``: every row is
+        multiplied by one constant, fitted on the first training data so that
+        its values have unit root mean square; each row keeps its length, and
+        the appended label is as loud as a typical feature of the data.
+        ``"row"``: each row is normalised as the later layers normalise theirs
+        (``normalization``), as in Hinton (2022) and the Keras example. Later
+        layers normalise their input so that they cannot read the goodness of
+        the layer below; the data have no goodness to hide, and a row's length
+        is one dimension of its information: one in 784 on MNIST, a quarter
+        on a data set of 4 features (iris: 0.95 accuracy with ``"global"``,
+        0.87 with ``"row"``).
 
     peer_normalization : float, default=0.0
         Weight of Hinton's peer normalisation in each layer's loss: every unit's
@@ -347,6 +364,7 @@ class ForwardForwardClassifier(ClassifierMixin, BaseEstimator):
         "threshold": [Interval(Real, 0, None, closed="neither")],
         "goodness": [StrOptions({"mean_squares", "sum_squares"})],
         "normalization": [StrOptions({"rms", "l2"})],
+        "input_normalization": [StrOptions({"global", "row"})],
         "peer_normalization": [Interval(Real, 0, None, closed="left")],
         "prediction_layers": [StrOptions({"all", "skip_first"}), "array-like"],
         "learning_rate": [StrOptions({"constant", "linear_decay"})],
@@ -390,6 +408,7 @@ class ForwardForwardClassifier(ClassifierMixin, BaseEstimator):
         threshold=4.0,
         goodness="mean_squares",
         normalization="rms",
+        input_normalization="global",
         peer_normalization=0.0,
         prediction_layers="all",
         learning_rate="linear_decay",
@@ -426,6 +445,7 @@ class ForwardForwardClassifier(ClassifierMixin, BaseEstimator):
         self.threshold = threshold
         self.goodness = goodness
         self.normalization = normalization
+        self.input_normalization = input_normalization
         self.peer_normalization = peer_normalization
         self.prediction_layers = prediction_layers
         self.learning_rate = learning_rate
@@ -611,6 +631,7 @@ class ForwardForwardClassifier(ClassifierMixin, BaseEstimator):
             label_scale=self.label_scale,
             goodness=self.goodness,
             normalization=self.normalization,
+            input_normalization=self.input_normalization,
             negatives=self.negatives,
             softmax_readout=self.negatives == "hard" or self.prediction != "goodness",
             prediction_layers=self._prediction_layers(len(hidden_layer_sizes)),
@@ -1065,7 +1086,8 @@ def _auto_batch_size(n_samples):
     test error in 179 s with 300 rows, against 2.91% in 247 s with 128. The
     caller caps every batch size at the number of rows.
     """
-    return max(128, min(512, n_samples // 200))
+    small = min(128, max(MIN_AUTO_BATCH, -(-n_samples // MIN_STEPS_PER_EPOCH)))
+    return max(small, min(512, n_samples // 200))
 
 
 def _check_weighted_classes(y, sample_weight):

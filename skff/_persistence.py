@@ -27,7 +27,7 @@ FORMAT = "skff"
 FORMAT_VERSION = 1
 # Parameters added after format version 1 was fixed, with the value that
 # reproduces how a file without them was trained.
-PARAMS_OF_OLDER_FILES = {"loss": "threshold"}
+PARAMS_OF_OLDER_FILES = {"loss": "threshold", "input_normalization": "row"}
 # Fitted attributes added after format version 1 was fixed, with the value a
 # model fitted before them has.
 FITTED_OF_OLDER_FILES = {"goodness_scale_": None}

@@ -31,6 +31,9 @@ def make_network(**overrides):
         momentum=0.9,
         seed=0,
         device="cpu",
+        # The explicit computations below normalise each row; the global scale
+        # has tests of its own.
+        input_normalization="row",
     )
     settings.update(overrides)
     return FFNetwork(**settings)
@@ -440,6 +443,62 @@ def test_first_layer_ignores_row_scale_and_survives_huge_features():
     labels = y.unsqueeze(0)
     torch.testing.assert_close(scaled.for_labels(labels), reference.for_labels(labels))
     assert torch.isfinite(network.goodness_scores(X * scales)).all()
+
+
+def test_global_scale_is_fitted_once_on_the_first_training_data():
+    network = make_network(input_normalization="global")
+    layer = network.layers[0]
+    assert layer.needs_global_scale
+    X, y = data(n_rows=64)
+    X = 3.0 * X + 1.0
+    network.train_epoch(X, y, torch.ones(len(y)), batch_size=16)
+    expected = 1.0 / X.double().square().mean().sqrt()
+    torch.testing.assert_close(layer.global_scale.double(), expected)
+    assert not layer.needs_global_scale
+    network.train_epoch(10.0 * X, y, torch.ones(len(y)), batch_size=16)
+    torch.testing.assert_close(layer.global_scale.double(), expected)
+
+
+@pytest.mark.parametrize("overlay", ["append", "replace"])
+def test_global_first_layer_matches_the_explicit_overlay(overlay):
+    network = make_network(overlay=overlay, input_normalization="global")
+    layer = network.layers[0]
+    X, y = data()
+    layer.fit_global_scale(network.overlay.features(X))
+    scale = layer.global_scale
+    code = torch.nn.functional.one_hot(y, 4).to(X.dtype)
+    if overlay == "append":
+        # The label is as loud as the data's typical feature, whatever the row.
+        overlaid = torch.cat([scale * X, 0.5 * code], dim=1)
+    else:
+        strength = 0.5 * scale * X.abs().amax(dim=1, keepdim=True)
+        overlaid = torch.cat([strength * code, scale * X[:, 4:]], dim=1)
+    blocks = [layer.weight, layer.label_weight.T]
+    weight = torch.cat(blocks if overlay == "append" else blocks[::-1], dim=1)
+    expected = torch.relu(overlaid @ weight.T + layer.bias)
+    first = LabelledFirstLayer(layer, network.overlay, X)
+    torch.testing.assert_close(first.for_labels(y.unsqueeze(0)), expected)
+    # Scoring every label at once agrees with the labels one by one.
+    every_label = first.for_all_labels().reshape(len(X), 4, -1)
+    torch.testing.assert_close(every_label[torch.arange(len(X)), y], expected)
+
+
+def test_global_first_layer_sees_the_length_of_a_row():
+    network = make_network(input_normalization="global")
+    X, y = data()
+    network.layers[0].fit_global_scale(X)
+    labels = y.unsqueeze(0)
+    reference = LabelledFirstLayer(network.layers[0], network.overlay, X)
+    doubled = LabelledFirstLayer(network.layers[0], network.overlay, 2 * X)
+    assert not torch.allclose(doubled.for_labels(labels), reference.for_labels(labels))
+
+
+def test_global_scale_survives_huge_features():
+    network = make_network(input_normalization="global")
+    X, y = data()
+    network.train_epoch(X * 1e30, y, torch.ones(len(y)), batch_size=8)
+    assert torch.isfinite(network.goodness_scores(X * 1e30)).all()
+    assert torch.isfinite(network.readout_logits(X * 1e30)).all()
 
 
 def test_a_network_saved_on_a_gpu_loads_on_the_cpu():

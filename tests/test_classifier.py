@@ -12,9 +12,15 @@ import pytest
 import torch
 from numpy.testing import assert_allclose
 from sklearn.base import clone, is_classifier
-from sklearn.datasets import load_digits, make_classification
+from sklearn.datasets import load_digits, load_iris, make_classification
 from sklearn.exceptions import ConvergenceWarning, NotFittedError
-from sklearn.model_selection import GridSearchCV, cross_val_score, train_test_split
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import (
+    GridSearchCV,
+    StratifiedKFold,
+    cross_val_score,
+    train_test_split,
+)
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
@@ -94,9 +100,30 @@ def test_learns_with_sgd_and_sum_of_squares_goodness(digits):
         goodness="sum_squares",
         loss="threshold",
         threshold=500.0,  # a mean square of 1 over 500 units, as in Hinton's code
+        input_normalization="row",  # Hinton normalises every layer's input
         random_state=0,
     )
     assert clf.fit(X_train, y_train).score(X_test, y_test) >= 0.9
+
+
+@pytest.mark.parametrize("n_features", [2, 3, 4])
+def test_low_dimensional_data_reach_a_linear_models_training_accuracy(n_features):
+    # Classes split by a hyperplane away from the origin: which side a row is on
+    # depends on its length, which a first layer that normalises rows loses.
+    rng = np.random.default_rng(n_features)
+    X = rng.normal(size=(300, n_features))
+    y = (X @ rng.normal(size=n_features) > 0.7).astype(int)
+    linear = LogisticRegression().fit(X, y).score(X, y)
+    assert linear >= 0.97
+    clf = ForwardForwardClassifier(random_state=0).fit(X, y)
+    assert clf.score(X, y) >= linear - 0.02
+
+
+def test_iris_with_the_defaults():
+    X, y = load_iris(return_X_y=True)
+    folds = StratifiedKFold(5, shuffle=True, random_state=0)
+    model = make_pipeline(StandardScaler(), ForwardForwardClassifier(random_state=0))
+    assert cross_val_score(model, X, y, cv=folds).mean() >= 0.94
 
 
 def test_fitted_attributes(blobs):
@@ -844,11 +871,22 @@ def test_readout_has_its_own_weight_decay_defaulting_to_the_layers(blobs):
 
 @pytest.mark.parametrize(
     "n_samples, expected",
-    [(50, 50), (1797, 128), (25_600, 128), (60_000, 300), (102_400, 512), (10**6, 512)],
+    [
+        (12, 12),
+        (50, 16),
+        (150, 16),
+        (600, 60),
+        (1797, 128),
+        (25_600, 128),
+        (60_000, 300),
+        (102_400, 512),
+        (10**6, 512),
+    ],
 )
-def test_auto_batch_size_grows_with_large_data(n_samples, expected, monkeypatch):
-    # Small data keep batches of 128 (or fewer rows); large data take about 200
-    # steps per epoch, in batches of at most 512.
+def test_auto_batch_size_follows_the_data_size(n_samples, expected, monkeypatch):
+    # Small data take at least 10 steps per epoch, in batches of at least 16 rows
+    # (or all of them); then batches of 128; large data take about 200 steps per
+    # epoch, in batches of at most 512.
     seen = []
     original = FFNetwork.train_epoch
 

@@ -22,6 +22,11 @@ def unit_length_scale(sq_norm, width):
 
 
 NORMALIZATIONS = {"rms": unit_rms_scale, "l2": unit_length_scale}
+# A first layer may instead scale every row by one fitted constant (see
+# FFLayer.fit_global_scale), so that the length of a row reaches it.
+GLOBAL = "global"
+# Rows summed together when fitting the global scale.
+GLOBAL_BLOCK = 4096
 
 
 def threshold_loss(positive_goodness, negative_goodness, *, threshold, alpha):
@@ -119,8 +124,10 @@ class FFLayer(nn.Module):
         Goodness above which a sample counts as positive data (``"threshold"``).
     alpha : float
         Sharpness of the ``"symba"`` loss.
-    normalization : {"rms", "l2"}
-        Divide the input by its root mean square or by its length.
+    normalization : {"rms", "l2", "global"}
+        Divide the input by its root mean square or by its length, or (the first
+        layer only) multiply every row by one constant fitted on the training
+        data, :meth:`fit_global_scale`, so that a row's length is not lost.
     generator : torch.Generator
         Source of the initial weights.
     n_labels : int, default=0
@@ -153,7 +160,13 @@ class FFLayer(nn.Module):
         self.threshold = threshold
         self.alpha = alpha
         self.normalization = normalization
-        self._scale = NORMALIZATIONS[normalization]
+        if normalization == GLOBAL:
+            # Not fitted yet: fit_global_scale sets it from the training data.
+            self.register_buffer(
+                "global_scale", torch.zeros((), dtype=dtype, device=device)
+            )
+        else:
+            self._scale = NORMALIZATIONS[normalization]
         # Glorot uniform, as Keras's Dense and scikit-learn's MLP start. On an
         # RMS-normalised input the pre-activations then have about unit variance;
         # on a unit-length input they start tiny, as in the Keras example.
@@ -172,7 +185,31 @@ class FFLayer(nn.Module):
 
     def input_scale(self, sq_norm):
         """Per-row factor that normalises an input of squared norm ``sq_norm``."""
+        if self.normalization == GLOBAL:
+            return self.global_scale.expand(sq_norm.shape)
         return self._scale(sq_norm, self.n_inputs)
+
+    @property
+    def needs_global_scale(self):
+        """Whether this layer scales by a constant that is not fitted yet."""
+        return self.normalization == GLOBAL and not bool(self.global_scale)
+
+    @torch.no_grad()
+    def fit_global_scale(self, features):
+        """Fit the constant of ``normalization="global"``: one over the root mean
+        square of every value of ``features``, so that the data reach the
+        weights at unit RMS on average, each row keeping its own length.
+
+        Summed in float64, a block of rows at a time, so that huge features do
+        not overflow their squares and no float64 copy of the data is made;
+        all-zero data keep a scale of one.
+        """
+        total = sum(
+            block.double().square().sum() for block in features.split(GLOBAL_BLOCK)
+        )
+        rms = (total / max(features.numel(), 1)).sqrt()
+        scale = torch.where(rms > 0, rms.reciprocal(), torch.ones_like(rms))
+        self.global_scale.copy_(scale)
 
     def activate(self, projected, sq_norm):
         """ReLU of ``projected`` (the input times the weights), after normalising.

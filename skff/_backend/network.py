@@ -7,7 +7,7 @@ from torch import nn
 from torch.nn import functional as F
 
 from .graphs import WARMUP_STEPS, capture_step, replay_pays_off, side_stream
-from .layer import FFLayer, unit_rms_scale
+from .layer import GLOBAL, FFLayer, unit_rms_scale
 from .negatives import NEGATIVE_SAMPLERS
 from .optim import make_optimizer
 from .overlay import make_overlay
@@ -33,15 +33,24 @@ class LabelledFirstLayer:
     """
 
     def __init__(self, layer, overlay, X):
-        # The layer normalises each row's length away, and the label strength
-        # scales with the row, so dividing a row by its largest absolute value
-        # changes nothing but keeps the squares of huge features from overflowing.
-        largest = X.abs().amax(dim=1, keepdim=True)
-        X = X / largest.clamp_min(torch.finfo(X.dtype).tiny)
-        self.features = overlay.features(X)
         self.layer = layer
-        self.feature_sq_norm = self.features.square().sum(dim=1)
-        self.strength = overlay.strength(X, self.feature_sq_norm)
+        if layer.normalization == GLOBAL:
+            self.features = overlay.features(X)
+            # The label is as loud as a typical feature of the training data;
+            # the layer's input scale is one constant, blind to the row's norm.
+            self.feature_sq_norm = layer.global_scale.new_zeros(()).expand(len(X))
+            reference_rms = layer.global_scale.reciprocal().expand(len(X))
+        else:
+            # The layer normalises each row's length away, and the label strength
+            # scales with the row, so dividing a row by its largest absolute value
+            # changes nothing but keeps the squares of huge features from
+            # overflowing.
+            largest = X.abs().amax(dim=1, keepdim=True)
+            X = X / largest.clamp_min(torch.finfo(X.dtype).tiny)
+            self.features = overlay.features(X)
+            self.feature_sq_norm = self.features.square().sum(dim=1)
+            reference_rms = (self.feature_sq_norm / overlay.n_data_inputs).sqrt()
+        self.strength = overlay.strength(X, reference_rms)
         self.reproject()
 
     def reproject(self):
@@ -123,6 +132,10 @@ class FFNetwork:
         Passed to every :class:`FFLayer` (``symba_alpha`` as its ``alpha``).
     normalization : {"rms", "l2"}
         How every layer normalises its input (see :class:`FFLayer`).
+    input_normalization : {"global", "row"}
+        How the first layer scales the data: ``"row"`` as every other layer
+        (``normalization``), or ``"global"``, by one constant fitted on the
+        first training data, so that the length of a row reaches the layer.
     negatives : {"random", "hard", "shuffle"}
         How labels are drawn for the negative data (see :mod:`.negatives`).
     softmax_readout : bool
@@ -173,6 +186,7 @@ class FFNetwork:
         device,
         dtype=torch.float32,
         normalization="rms",
+        input_normalization="global",
         prediction_layers=None,
         weight_decay=0.0,
         peer_normalization=0.0,
@@ -202,6 +216,7 @@ class FFNetwork:
             momentum=momentum,
             seed=seed,
             normalization=normalization,
+            input_normalization=input_normalization,
             prediction_layers=prediction_layers,
             weight_decay=weight_decay,
             peer_normalization=peer_normalization,
@@ -231,7 +246,11 @@ class FFNetwork:
                 n_out,
                 goodness=goodness,
                 threshold=threshold,
-                normalization=normalization,
+                normalization=(
+                    GLOBAL
+                    if index == 0 and input_normalization == "global"
+                    else normalization
+                ),
                 generator=init_generator,
                 loss=loss,
                 alpha=symba_alpha,
@@ -344,6 +363,8 @@ class FFNetwork:
         ``None`` if ``stop_requested()`` turned true after some batch, leaving
         the epoch unfinished.
         """
+        if self.layers[0].needs_global_scale:
+            self.layers[0].fit_global_scale(self.overlay.features(X))
         n_samples = X.shape[0]
         order = torch.randperm(n_samples, generator=self.generator, device=self.device)
         n_losses = len(self.optimizers)
@@ -656,7 +677,10 @@ class FFNetwork:
         if torch.device(device).type == "cuda" and not torch.cuda.is_available():
             device = "cpu"
         dtype = getattr(torch, state["dtype"])
-        self.__init__(**state["config"], device=device, dtype=dtype)
+        # Networks saved before the first layer could keep a row's length
+        # normalised every row.
+        config = {"input_normalization": "row", **state["config"]}
+        self.__init__(**config, device=device, dtype=dtype)
         self.restore(state)
 
 

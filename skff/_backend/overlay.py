@@ -40,11 +40,18 @@ class LabelOverlay:
         """The part of ``X`` that enters the first layer beside the label code."""
         raise NotImplementedError
 
-    def strength(self, X, feature_sq_norm):
+    @property
+    def n_data_inputs(self):
+        """Width of :meth:`features`: the data's part of the first layer's input."""
+        return self.n_inputs - self.n_classes
+
+    def strength(self, X, reference_rms):
         """Value written into the label slot of each row, shape ``(n_rows,)``.
 
-        ``feature_sq_norm`` is the squared length of each row's :meth:`features`,
-        which the first layer computes anyway.
+        ``reference_rms`` is the root mean square of features the label is
+        measured against: of the row's own :meth:`features` when the first
+        layer normalises each row, of all the training data when it scales
+        every row by one constant.
         """
         raise NotImplementedError
 
@@ -53,9 +60,9 @@ class AppendOverlay(LabelOverlay):
     """One-hot label appended after the features.
 
     Works for any feature layout, because no feature is overwritten. The label's
-    value is ``label_scale`` times the root mean square of the row's features,
-    so the label is as loud as a typical feature of its row, whatever the
-    number and the scale of the features.
+    value is ``label_scale`` times the root mean square of the features (the
+    row's own, or the training data's), so the label is as loud as a typical
+    feature, whatever the number and the scale of the features.
     """
 
     @property
@@ -65,8 +72,8 @@ class AppendOverlay(LabelOverlay):
     def features(self, X):
         return X
 
-    def strength(self, X, feature_sq_norm):
-        return self.label_scale * (feature_sq_norm / self.n_features).sqrt()
+    def strength(self, X, reference_rms):
+        return self.label_scale * reference_rms
 
 
 class ReplaceOverlay(LabelOverlay):
@@ -94,7 +101,7 @@ class ReplaceOverlay(LabelOverlay):
     def features(self, X):
         return X[:, self.n_classes :]
 
-    def strength(self, X, feature_sq_norm):
+    def strength(self, X, reference_rms):
         return self.label_scale * X.abs().amax(dim=1)
 
 
