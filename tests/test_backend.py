@@ -2,6 +2,7 @@
 
 import math
 import pickle
+from copy import deepcopy
 
 import pytest
 import torch
@@ -526,6 +527,61 @@ def test_hard_negatives_survive_a_diverging_readout():
         labels=labels, n_classes=logits.shape[1], logits=logits, generator=generator
     )
     assert not torch.any(negatives == labels)
+
+
+def _parameter_groups(seed, weight_decay):
+    generator = torch.Generator().manual_seed(seed)
+    weight = torch.nn.Parameter(torch.randn(5, 4, generator=generator))
+    bias = torch.nn.Parameter(torch.randn(5, generator=generator))
+    return [
+        {"params": [weight], "weight_decay": weight_decay},
+        {"params": [bias], "weight_decay": 0.0},
+    ]
+
+
+def _take_steps(optimizer, groups, n_steps, seed):
+    generator = torch.Generator().manual_seed(seed + 1)
+    for _ in range(n_steps):
+        for group in groups:
+            for parameter in group["params"]:
+                parameter.grad = torch.randn(parameter.shape, generator=generator)
+        optimizer.step()
+    return [p.detach().clone() for group in groups for p in group["params"]]
+
+
+@pytest.mark.parametrize(
+    "ours, theirs, settings",
+    [
+        ("Adam", "Adam", dict(lr=0.01)),
+        ("SGD", "SGD", dict(lr=0.01, momentum=0.9)),
+        ("SGD", "SGD", dict(lr=0.01)),
+    ],
+)
+def test_optimizers_match_torch_optim_fused_bit_for_bit(ours, theirs, settings):
+    from skff._backend import optim
+
+    ours_groups, theirs_groups = _parameter_groups(0, 0.1), _parameter_groups(0, 0.1)
+    mine = getattr(optim, ours)(ours_groups, **settings)
+    reference = getattr(torch.optim, theirs)(theirs_groups, fused=True, **settings)
+    for ours_after, theirs_after in zip(
+        _take_steps(mine, ours_groups, 4, seed=0),
+        _take_steps(reference, theirs_groups, 4, seed=0),
+    ):
+        torch.testing.assert_close(ours_after, theirs_after, rtol=0, atol=0)
+    # A state saved by torch.optim (as in files from before these optimizers)
+    # loads and goes on exactly as torch.optim goes on.
+    mine.load_state_dict(deepcopy(reference.state_dict()))
+    assert [g["lr"] for g in mine.param_groups] == [settings["lr"]] * 2
+    for parameter, theirs_parameter in zip(
+        (p for g in ours_groups for p in g["params"]),
+        (p for g in theirs_groups for p in g["params"]),
+    ):
+        parameter.data.copy_(theirs_parameter.data)
+    for ours_after, theirs_after in zip(
+        _take_steps(mine, ours_groups, 3, seed=5),
+        _take_steps(reference, theirs_groups, 3, seed=5),
+    ):
+        torch.testing.assert_close(ours_after, theirs_after, rtol=0, atol=0)
 
 
 def test_keras_adam_adds_epsilon_before_bias_correction():

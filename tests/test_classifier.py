@@ -2,6 +2,7 @@
 
 import pickle
 import re
+import subprocess
 import sys
 import types
 import warnings
@@ -124,6 +125,27 @@ def test_iris_with_the_defaults():
     folds = StratifiedKFold(5, shuffle=True, random_state=0)
     model = make_pipeline(StandardScaler(), ForwardForwardClassifier(random_state=0))
     assert cross_val_score(model, X, y, cv=folds).mean() >= 0.94
+
+
+def test_a_first_fit_imports_nothing_more_than_later_fits():
+    # torch.optim imports torch._dynamo on first use, and a module built on the
+    # meta device imports sympy: about 1.5 s for a process's first fit.
+    script = (
+        "import sys\n"
+        "from sklearn.datasets import load_iris\n"
+        "from skff import ForwardForwardClassifier\n"
+        "X, y = load_iris(return_X_y=True)\n"
+        "before = set(sys.modules)\n"
+        "ForwardForwardClassifier(max_iter=2).fit(X, y).predict(X)\n"
+        "print(sorted(set(sys.modules) - before))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True
+    )
+    imported = eval(result.stdout)
+    assert not [
+        name for name in imported if name.startswith(("torch._dynamo", "sympy"))
+    ]
 
 
 def test_fitted_attributes(blobs):

@@ -111,6 +111,24 @@ class LabelledFirstLayer:
         return self.layer.activate_and_measure(projected, sq_norm)
 
 
+class Readout(nn.Module):
+    """A linear layer that starts at zero: ``nn.Linear``'s weights and names,
+    without its random initialisation, which would draw from torch's global
+    generator (building it on the meta device instead imports sympy, a
+    process's first fit paying half a second for it)."""
+
+    def __init__(self, n_inputs, n_outputs, *, device, dtype):
+        super().__init__()
+        self.in_features, self.out_features = n_inputs, n_outputs
+        self.weight = nn.Parameter(
+            torch.zeros(n_outputs, n_inputs, device=device, dtype=dtype)
+        )
+        self.bias = nn.Parameter(torch.zeros(n_outputs, device=device, dtype=dtype))
+
+    def forward(self, inputs):
+        return F.linear(inputs, self.weight, self.bias)
+
+
 class FFNetwork:
     """Forward-Forward layers, each with its own optimizer, plus an optional readout.
 
@@ -262,13 +280,8 @@ class FFNetwork:
         )
         self.readout = None
         if softmax_readout:
-            # Built on the meta device, so nn.Linear's own random initialisation
-            # does not draw from torch's global generator; it starts at zero.
             n_read = sum(hidden_layer_sizes[index] for index in prediction_layers)
-            readout = nn.Linear(n_read, n_classes, device="meta", dtype=dtype)
-            self.readout = readout.to_empty(device=self.device)
-            nn.init.zeros_(self.readout.weight)
-            nn.init.zeros_(self.readout.bias)
+            self.readout = Readout(n_read, n_classes, device=self.device, dtype=dtype)
         self.optimizers = [
             make_optimizer(optimizer, module, rate, momentum, decay)
             for module, rate, decay in zip(

@@ -1,11 +1,148 @@
-"""Optimizers of the layers and of the readout."""
+"""Optimizers of the layers and of the readout.
+
+They run torch's fused Adam and SGD kernels (``torch._fused_adam_``,
+``torch._fused_sgd_``), the same kernels ``torch.optim.Adam(fused=True)`` and
+``torch.optim.SGD(fused=True)`` run, with the same results to the last bit
+(tested), but without ``torch.optim``'s machinery around them: its first use
+in a process imports ``torch._dynamo`` (about a second), and its per-step
+hooks and checks cost more than the update itself on small networks.
+
+Their ``state_dict`` has ``torch.optim``'s layout, so models saved with
+``torch.optim`` optimizers load, and so that the state stays readable.
+"""
 
 import math
 
 import torch
 
 
-class KerasAdam(torch.optim.Adam):
+class FusedOptimizer:
+    """Parameter groups, per-parameter state and ``torch.optim``'s state_dict.
+
+    ``params`` is a list of tensors or of group dicts (``{"params": [...],
+    ...}``), as for ``torch.optim``; every group gets ``defaults`` for the
+    settings it does not give.
+    """
+
+    def __init__(self, params, defaults):
+        params = list(params)
+        if params and not isinstance(params[0], dict):
+            params = [{"params": params}]
+        self.defaults = defaults
+        self.param_groups = [
+            {**defaults, **group, "params": list(group["params"])} for group in params
+        ]
+        self.state = {}
+
+    def _parameters(self):
+        return [p for group in self.param_groups for p in group["params"]]
+
+    def zero_grad(self, set_to_none=True):
+        for parameter in self._parameters():
+            if set_to_none:
+                parameter.grad = None
+            elif parameter.grad is not None:
+                parameter.grad.zero_()
+
+    def state_dict(self):
+        index = {id(p): i for i, p in enumerate(self._parameters())}
+        groups = [
+            {**group, "params": [index[id(p)] for p in group["params"]]}
+            for group in self.param_groups
+        ]
+        state = {index[id(p)]: dict(values) for p, values in self.state.items()}
+        return {"state": state, "param_groups": groups}
+
+    def load_state_dict(self, state_dict):
+        """Take the groups' settings and the state (by reference, as torch does)."""
+        groups = state_dict["param_groups"]
+        if len(groups) != len(self.param_groups):
+            raise ValueError("the state has a different number of parameter groups")
+        parameters = self._parameters()
+        for group, saved in zip(self.param_groups, groups):
+            group.update({k: v for k, v in saved.items() if k != "params"})
+        self.state = {}
+        for index, values in state_dict["state"].items():
+            parameter = parameters[int(index)]
+            self.state[parameter] = {
+                key: self._state_on(parameter, key, value)
+                for key, value in values.items()
+            }
+
+    @staticmethod
+    def _state_on(parameter, key, value):
+        if not isinstance(value, torch.Tensor):
+            return value
+        if key == "step":  # the fused kernels keep the step as float32
+            return value.to(device=parameter.device, dtype=torch.float32)
+        return value.to(device=parameter.device, dtype=parameter.dtype)
+
+    @torch.no_grad()
+    def step(self):
+        for group in self.param_groups:
+            params = [p for p in group["params"] if p.grad is not None]
+            if params:
+                self._update(group, params, [p.grad for p in params])
+
+    def _update(self, group, params, grads):
+        raise NotImplementedError
+
+
+class Adam(FusedOptimizer):
+    """Adam (Kingma and Ba 2015), as ``torch.optim.Adam(fused=True)`` computes it."""
+
+    def __init__(self, params, lr, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0):
+        defaults = dict(
+            lr=lr,
+            betas=betas,
+            eps=eps,
+            weight_decay=weight_decay,
+            amsgrad=False,
+            maximize=False,
+            foreach=None,
+            capturable=False,
+            differentiable=False,
+            fused=True,
+            decoupled_weight_decay=False,
+        )
+        super().__init__(params, defaults)
+
+    def _update(self, group, params, grads):
+        states = [self._adam_state(p) for p in params]
+        steps = [state["step"] for state in states]
+        torch._foreach_add_(steps, 1)
+        beta1, beta2 = group["betas"]
+        torch._fused_adam_(
+            params,
+            grads,
+            [state["exp_avg"] for state in states],
+            [state["exp_avg_sq"] for state in states],
+            [],
+            steps,
+            amsgrad=False,
+            lr=group["lr"],
+            beta1=beta1,
+            beta2=beta2,
+            weight_decay=group["weight_decay"],
+            eps=self._epsilon(group),
+            maximize=False,
+        )
+
+    def _adam_state(self, parameter):
+        state = self.state.get(parameter)
+        if state is None:
+            state = self.state[parameter] = dict(
+                step=torch.zeros((), dtype=torch.float32, device=parameter.device),
+                exp_avg=torch.zeros_like(parameter),
+                exp_avg_sq=torch.zeros_like(parameter),
+            )
+        return state
+
+    def _epsilon(self, group):
+        return group["eps"]
+
+
+class KerasAdam(Adam):
     """Adam as Keras and TensorFlow compute it.
 
     Keras adds its epsilon (1e-7) to the square root of the second moment
@@ -14,7 +151,7 @@ class KerasAdam(torch.optim.Adam):
     layers start with near-zero activity) Keras's form takes markedly smaller
     steps. Keras's update equals torch's with an epsilon of
     ``epsilon / sqrt(1 - beta2**t)`` at step ``t``, which is what this class
-    sets before every step. The step count lives in the parameter groups, so
+    passes at every step. The step count lives in the parameter groups, so
     it is saved and restored with the optimizer's state.
     """
 
@@ -24,14 +161,54 @@ class KerasAdam(torch.optim.Adam):
             group.setdefault("keras_epsilon", epsilon)
             group.setdefault("keras_step", 0)
 
-    @torch.no_grad()
-    def step(self, closure=None):
-        for group in self.param_groups:
-            group["keras_step"] += 1
-            beta2 = group["betas"][1]
-            correction = math.sqrt(1 - beta2 ** group["keras_step"])
-            group["eps"] = group["keras_epsilon"] / correction
-        return super().step(closure)
+    def _epsilon(self, group):
+        group["keras_step"] += 1
+        beta2 = group["betas"][1]
+        correction = math.sqrt(1 - beta2 ** group["keras_step"])
+        group["eps"] = group["keras_epsilon"] / correction
+        return group["eps"]
+
+
+class SGD(FusedOptimizer):
+    """SGD with momentum, as ``torch.optim.SGD(fused=True)`` computes it."""
+
+    def __init__(self, params, lr, momentum=0.0, weight_decay=0.0):
+        defaults = dict(
+            lr=lr,
+            momentum=momentum,
+            dampening=0,
+            weight_decay=weight_decay,
+            nesterov=False,
+            maximize=False,
+            foreach=None,
+            differentiable=False,
+            fused=True,
+        )
+        super().__init__(params, defaults)
+
+    def _update(self, group, params, grads):
+        momentum = group["momentum"]
+        buffers = []
+        first_step = False
+        if momentum:
+            states = [self.state.setdefault(p, {}) for p in params]
+            first_step = all(state.get("momentum_buffer") is None for state in states)
+            for state, grad in zip(states, grads):
+                if state.get("momentum_buffer") is None:
+                    state["momentum_buffer"] = torch.empty_like(grad)
+            buffers = [state["momentum_buffer"] for state in states]
+        torch._fused_sgd_(
+            params,
+            grads,
+            buffers,
+            weight_decay=group["weight_decay"],
+            momentum=momentum,
+            lr=group["lr"],
+            dampening=group["dampening"],
+            nesterov=group["nesterov"],
+            maximize=False,
+            is_first_step=first_step,
+        )
 
 
 def make_optimizer(name, module, learning_rate, momentum, weight_decay):
@@ -46,7 +223,7 @@ def make_optimizer(name, module, learning_rate, momentum, weight_decay):
         {"params": [module.bias], "weight_decay": 0.0, "decayed": False},
     ]
     if name == "adam":
-        return torch.optim.Adam(groups, lr=learning_rate, fused=True)
+        return Adam(groups, lr=learning_rate)
     if name == "adam_keras":
-        return KerasAdam(groups, lr=learning_rate, fused=True)
-    return torch.optim.SGD(groups, lr=learning_rate, momentum=momentum, fused=True)
+        return KerasAdam(groups, lr=learning_rate)
+    return SGD(groups, lr=learning_rate, momentum=momentum)
