@@ -4,7 +4,9 @@ Run ``python benchmarks/throughput.py`` (``--quick`` for a smaller sweep). For
 each layer shape and batch size (``"auto"``, the default, first) it trains on
 MNIST-sized data (real MNIST when found, else random data of the same shape:
 the work is the same), times whole epochs, and compares the floating-point
-work done with torch's fp32 matmul rate measured in the same process. Each
+work done with torch's fp32 matmul rate measured in the same process, both
+for the batch's own products and for products of 4,096 rows (the machine's
+peak, which the choice of batch size may keep an epoch from). Each
 configuration runs in its own subprocess, so its peak memory is its own.
 Results: ``benchmarks/results/throughput.json``.
 
@@ -34,6 +36,8 @@ from _data import N_CLASSES, N_FEATURES, training_rows
 from _machine import machine_info, synchronize
 
 RESULTS = Path(__file__).parent / "results" / "throughput.json"
+# Rows of the products that measure the machine's peak matmul rate.
+PEAK_ROWS = 4096
 
 
 def matmul_gflops(torch, shapes, device="cpu", mixed_precision=None, repeats=20):
@@ -97,6 +101,11 @@ def run_one(hidden, batch_size, epochs, data_home, device, mixed_precision):
     shapes = [(2 * batch_size, n_in, n_out) for n_in, n_out in pairs]
     rates = matmul_gflops(torch, shapes, device, mixed_precision)
     matmul_rate = float(np.median(list(rates.values())))
+    # The machine's peak: the same layer shapes in products of PEAK_ROWS rows,
+    # where the batch size no longer holds the rate back.
+    peak_shapes = [(PEAK_ROWS, n_in, n_out) for n_in, n_out in pairs]
+    peak_rates = matmul_gflops(torch, peak_shapes, device, mixed_precision)
+    peak_rate = max(peak_rates.values())
 
     clf = ForwardForwardClassifier(
         hidden,
@@ -136,6 +145,9 @@ def run_one(hidden, batch_size, epochs, data_home, device, mixed_precision):
                 matmul_gflops_per_s=matmul_rate,
                 matmul_rates=rates,
                 ratio_to_matmul=essential / epoch / 1e9 / matmul_rate,
+                peak_matmul_gflops_per_s=peak_rate,
+                peak_matmul_rates=peak_rates,
+                ratio_to_peak=essential / epoch / 1e9 / peak_rate,
                 floor_seconds=essential / 1e9 / matmul_rate,
                 predict_10k_seconds=predict_seconds,
                 device=device,
@@ -299,6 +311,8 @@ def main():
                 f"{result['essential_gflops_per_s']:6.1f} GFLOP/s essential = "
                 f"{result['ratio_to_matmul']:.0%} of matmul "
                 f"({result['matmul_gflops_per_s']:.0f} GFLOP/s), "
+                f"{result['ratio_to_peak']:.0%} of peak "
+                f"({result['peak_matmul_gflops_per_s']:.0f} GFLOP/s), "
                 f"predict 10k {result['predict_10k_seconds']:.2f} s, "
                 f"peak {result['peak_memory_mib']:.0f} MiB",
                 flush=True,

@@ -19,9 +19,8 @@ Models (short names in brackets):
 - ``mlp``: ``MLPClassifier(hidden_layer_sizes=(500, 500))``.
 
 Before any clock starts, every model is fitted once on 500 rows: the first
-fit in a process pays one-time costs (the first ``torch.optim`` optimizer
-imports ``torch._dynamo``, 1.5-2.5 s here) that belong to no model. They are
-measured and written to the JSON as ``warmup_seconds``.
+fit in a process pays one-time costs (imports, thread pools) that belong to no
+model. They are measured and written to the JSON as ``warmup_seconds``.
 
 ``--seed`` sets every ``random_state`` and the order of the ``partial_fit``
 epochs. Writes ``benchmarks/results/vs_mlp.json`` (``vs_mlp_seedN.json`` for

@@ -181,6 +181,33 @@ def test_a_file_from_before_symba_loads_with_the_threshold_loss_it_was_trained_w
     assert np.array_equal(loaded.decision_function(X), clf.decision_function(X))
 
 
+def test_a_file_from_before_input_normalization_loads_normalising_rows(data):
+    X, y = data
+    clf = ForwardForwardClassifier(input_normalization="row", **SMALL).fit(X, y)
+    buffer = io.BytesIO()
+    save(clf, buffer)
+    with zipfile.ZipFile(io.BytesIO(buffer.getvalue())) as original:
+        members = {name: original.read(name) for name in original.namelist()}
+    metadata = json.loads(members["skff.json"])
+    del metadata["params"]["input_normalization"]
+    members["skff.json"] = json.dumps(metadata)
+    network = torch.load(io.BytesIO(members["network.pt"]), weights_only=True)
+    del network["config"]["input_normalization"]
+    saved_network = io.BytesIO()
+    torch.save(network, saved_network)
+    members["network.pt"] = saved_network.getvalue()
+    old_file = io.BytesIO()
+    with zipfile.ZipFile(old_file, "w") as archive:
+        for name, content in members.items():
+            archive.writestr(name, content)
+    old_file.seek(0)
+
+    loaded = load(old_file)
+    assert loaded.input_normalization == "row"
+    assert loaded.network_.config["input_normalization"] == "row"
+    assert np.array_equal(loaded.decision_function(X), clf.decision_function(X))
+
+
 def test_a_file_from_before_combined_prediction_has_no_goodness_scale(data):
     def strip_goodness_scale(metadata):
         del metadata["fitted"]["goodness_scale_"]
