@@ -6,6 +6,9 @@ some: ``python benchmarks/mnist_accuracy.py default mlp --epochs default=30``.
 Configurations:
 
 - ``default``: ``ForwardForwardClassifier()`` as it ships.
+- ``default-row``: the defaults with a first layer that normalises each row
+  (``input_normalization="row"``), as every layer did before the first layer
+  kept a row's length.
 - ``default-threshold``: the defaults with Hinton's threshold loss
   (``loss="threshold"``), which was the default before the SymBa loss.
 - ``keras-example``: :func:`skff.recipes.keras_example`, the Keras example's
@@ -31,7 +34,8 @@ Configurations:
 
 ``--device cuda`` trains the Forward-Forward models on a GPU (the MLP stays on
 the CPU) and writes ``mnist_accuracy_cuda.json`` unless ``--output`` says
-otherwise; ``--seed`` changes every model's ``random_state``.
+otherwise; ``--seed N`` changes every model's ``random_state`` and, for N
+other than 0, stores each run as ``NAME-seedN``.
 
 Each model trains one epoch at a time, with the learning rate its own
 ``fit`` would use in that epoch (the test suite checks that this gives the
@@ -69,6 +73,12 @@ KERAS_TEST_ACCURACY = 0.9756
 def configurations(seed=0):
     return {
         "default": (lambda: ForwardForwardClassifier(random_state=seed), None),
+        "default-row": (
+            lambda: ForwardForwardClassifier(
+                input_normalization="row", random_state=seed
+            ),
+            None,
+        ),
         "default-threshold": (
             lambda: ForwardForwardClassifier(loss="threshold", random_state=seed),
             None,
@@ -269,7 +279,8 @@ def main():
         result["machine"] = report["machine"]
         if args.note:
             result["note"] = args.note
-        report["runs"][name] = result
+        stored = name if args.seed == 0 else f"{name}-seed{args.seed}"
+        report["runs"][stored] = result
         output.parent.mkdir(exist_ok=True)
         output.write_text(json.dumps(report, indent=1))
         print(

@@ -70,23 +70,34 @@ def explicit_first_layer(layer, overlaid, overlay="append"):
     return torch.relu(scale * (overlaid @ weight.T) + layer.bias)
 
 
-def test_no_gradient_crosses_layers():
-    network = make_network()
+@pytest.mark.parametrize("training_mode", ["joint", "greedy"])
+def test_no_gradient_crosses_layers(training_mode):
+    # One real training step, with and without the second layer's loss: had any
+    # of its gradient reached the first layer, the first layer would move
+    # differently. The layers' losses join one backward pass in joint mode.
     X, y = data()
-    parameters = [p for layer in network.layers for p in layer.parameters()]
-    before = [p.detach().clone() for p in parameters]
-    network._train_step(X, y, torch.ones(len(y)))
-    # Each layer's loss differentiates to its own weights only: the gradient of
-    # layer 2's loss with respect to layer 1's weights is zero.
-    first = LabelledFirstLayer(network.layers[0], network.overlay, X)
-    activity = first.for_labels(y.unsqueeze(0))
-    second = network.layers[1](activity.detach())
-    loss = second.square().mean()
-    gradients = torch.autograd.grad(
-        loss, list(network.layers[0].parameters()), allow_unused=True
-    )
-    assert all(g is None for g in gradients)
-    assert all(not torch.equal(b, p) for b, p in zip(before, parameters))
+    networks = [make_network(training_mode=training_mode) for _ in range(2)]
+    silenced = networks[1]
+    original = silenced._layer_loss
+
+    def without_second_layer(layer, *args):
+        loss = original(layer, *args)
+        return loss * 0.0 if layer is silenced.layers[1] else loss
+
+    silenced._layer_loss = without_second_layer
+    for network in networks:
+        network.generator.manual_seed(0)
+        network._train_step(X, y, torch.ones(len(y)))
+    full, silenced = networks
+    for ours, theirs in zip(
+        full.layers[0].parameters(), silenced.layers[0].parameters()
+    ):
+        assert torch.equal(ours, theirs)
+    if training_mode == "joint":  # greedy trains layer 3 on the updated layer 2
+        third = zip(full.layers[2].parameters(), silenced.layers[2].parameters())
+        for ours, theirs in third:
+            assert torch.equal(ours, theirs)
+    assert not torch.equal(full.layers[1].weight, silenced.layers[1].weight)
 
 
 def test_layer_inputs_are_detached_during_training(monkeypatch):

@@ -227,14 +227,20 @@ def test_pandas_input_keeps_feature_names(blobs):
 def test_pipeline_in_grid_search_with_two_workers(blobs):
     X, y = blobs
     search = GridSearchCV(
-        make_pipeline(StandardScaler(), ForwardForwardClassifier(**SMALL)),
-        {"forwardforwardclassifier__threshold": [1.0, 2.0]},
+        make_pipeline(
+            StandardScaler(), ForwardForwardClassifier(**SMALL, prediction="goodness")
+        ),
+        # A rate too small for the layers' goodness to learn anything in 20
+        # epochs (near chance) against a working one. (The softmax readout
+        # would still learn from tiny steps: their direction is what counts.)
+        {"forwardforwardclassifier__learning_rate_init": [1e-7, 0.01]},
         cv=3,
         n_jobs=2,
     )
     search.fit(X, y)
-    assert search.best_params_["forwardforwardclassifier__threshold"] in (1.0, 2.0)
+    assert search.best_params_["forwardforwardclassifier__learning_rate_init"] == 0.01
     assert search.best_score_ > 0.8
+    assert min(search.cv_results_["mean_test_score"]) < search.best_score_ - 0.2
 
 
 def test_cross_val_score(blobs):
@@ -317,12 +323,29 @@ def test_warm_start_takes_a_new_learning_rate_but_not_a_new_shape(blobs):
 
 def test_early_stopping_keeps_the_best_epoch(blobs):
     X, y = blobs
-    clf = ForwardForwardClassifier(
-        **{**SMALL, "max_iter": 40}, early_stopping=True, n_iter_no_change=3
-    ).fit(X, y)
+    # A constant rate, so that a shorter fit trains the same first epochs.
+    settings = dict(
+        SMALL,
+        max_iter=40,
+        early_stopping=True,
+        n_iter_no_change=3,
+        learning_rate="constant",
+        learning_rate_init=0.03,
+    )
+    clf = ForwardForwardClassifier(**settings).fit(X, y)
     assert len(clf.validation_scores_) == clf.n_iter_
     assert clf.best_validation_score_ == max(clf.validation_scores_)
     assert clf.best_loss_ is None
+    best_epoch = int(np.argmax(clf.validation_scores_)) + 1
+    assert best_epoch < clf.n_iter_, "training stopped at its best epoch"
+    # The same fit stopped right after the best epoch ends with its weights: the
+    # longer fit must have gone back to them.
+    at_best = ForwardForwardClassifier(**{**settings, "max_iter": best_epoch})
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        at_best.fit(X, y)
+    assert at_best.validation_scores_ == clf.validation_scores_[:best_epoch]
+    assert np.array_equal(at_best.decision_function(X), clf.decision_function(X))
 
 
 def test_joblib_and_pickle_round_trips_predict_identically(blobs, tmp_path):
@@ -369,6 +392,35 @@ def test_a_finished_decay_schedule_does_not_warn(blobs):
     with warnings.catch_warnings():
         warnings.simplefilter("error", ConvergenceWarning)
         clf.fit(X, y)
+
+
+def test_sample_weight_acts_like_repeated_rows_in_expectation():
+    # Minibatches make the two differ fit by fit (scikit-learn excuses SGD from
+    # exact equivalence), but over seeds a weight of 3 on one class moves the
+    # predictions as three copies of its rows do.
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(300, 2))
+    y = (X[:, 0] + rng.normal(size=300) > 0).astype(int)
+    heavy = y == 1
+    weights = np.where(heavy, 3.0, 1.0)
+    X_repeated = np.concatenate([X, X[heavy], X[heavy]])
+    y_repeated = np.concatenate([y, y[heavy], y[heavy]])
+    grid = rng.normal(size=(2000, 2))
+
+    def share_of_heavy_class(X, y, sample_weight=None):
+        shares = []
+        for seed in range(3):
+            clf = ForwardForwardClassifier((32,), max_iter=20, random_state=seed)
+            clf.fit(X, y, sample_weight=sample_weight)
+            shares.append(np.mean(clf.predict(grid) == 1))
+        return np.mean(shares)
+
+    plain = share_of_heavy_class(X, y)
+    weighted = share_of_heavy_class(X, y, weights)
+    repeated = share_of_heavy_class(X_repeated, y_repeated)
+    assert weighted > plain + 0.1
+    assert repeated > plain + 0.1
+    assert abs(weighted - repeated) < 0.05
 
 
 def test_sample_weight_zero_removes_a_class_from_training(blobs):
