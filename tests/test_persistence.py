@@ -6,6 +6,7 @@ import os
 import pickle
 import zipfile
 
+import joblib
 import numpy as np
 import pytest
 import torch
@@ -26,13 +27,24 @@ def data():
     return X, np.array(["cat", "dog", "emu"])[y]
 
 
-def round_trip(estimator):
+def round_trip(estimator, file_format="skff"):
+    """``estimator`` written and read back: skff's model file, pickle or joblib."""
+    if file_format == "pickle":
+        return pickle.loads(pickle.dumps(estimator))
     buffer = io.BytesIO()
+    if file_format == "joblib":
+        joblib.dump(estimator, buffer)
+        buffer.seek(0)
+        return joblib.load(buffer)
     save(estimator, buffer)
     buffer.seek(0)
     return load(buffer)
 
 
+FORMATS = ["skff", "pickle", "joblib"]
+
+
+@pytest.mark.parametrize("file_format", FORMATS)
 @pytest.mark.parametrize(
     "settings",
     [
@@ -41,10 +53,10 @@ def round_trip(estimator):
         {"prediction": "combined"},
     ],
 )
-def test_round_trip_predicts_identically(data, settings):
+def test_round_trip_predicts_identically(data, settings, file_format):
     X, y = data
     clf = ForwardForwardClassifier(**SMALL, **settings).fit(X, y)
-    loaded = round_trip(clf)
+    loaded = round_trip(clf, file_format)
     assert loaded.get_params() == clf.get_params()
     assert np.array_equal(loaded.predict_proba(X), clf.predict_proba(X))
     assert np.array_equal(loaded.predict(X), clf.predict(X))
@@ -53,10 +65,11 @@ def test_round_trip_predicts_identically(data, settings):
         assert getattr(loaded, attribute) == getattr(clf, attribute)
 
 
-def test_round_trip_continues_training_identically(data):
+@pytest.mark.parametrize("file_format", FORMATS)
+def test_round_trip_continues_training_identically(data, file_format):
     X, y = data
     clf = ForwardForwardClassifier(**SMALL).fit(X, y)
-    loaded = round_trip(clf)
+    loaded = round_trip(clf, file_format)
     clf.partial_fit(X, y)
     loaded.partial_fit(X, y)
     assert np.array_equal(loaded.decision_function(X), clf.decision_function(X))
