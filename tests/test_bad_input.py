@@ -110,22 +110,91 @@ def as_container(X, container):
     return X
 
 
+LABEL_KINDS = ["ints", "negative-ints", "strings", "floats", "bools"]
+
+
+def label_values(codes, kind):
+    """Class codes (ints from 0) as labels of the given kind."""
+    if kind == "strings":
+        return np.array([f"label {k}" for k in codes], dtype=object)
+    if kind == "floats":  # whole numbers: scikit-learn reads others as regression
+        return codes * 2.0 - 3.0
+    if kind == "negative-ints":
+        return -3 * codes - 1
+    if kind == "bools":
+        return codes % 2 == 1
+    return codes
+
+
+def as_label_container(y, container):
+    if container == "list":
+        return y.tolist()
+    if container == "series":
+        pd = pytest.importorskip("pandas")
+        return pd.Series(y, name="target")
+    return y
+
+
+@st.composite
+def class_codes(draw, n_rows, rng):
+    """Unbalanced, unordered class codes of at least 2 classes when n_rows >= 2."""
+    n_classes = draw(st.integers(2, 5))
+    codes = rng.integers(0, n_classes, size=n_rows)
+    codes[: min(2, n_rows)] = [0, 1][: min(2, n_rows)]
+    return rng.permutation(codes)
+
+
 @st.composite
 def label_vectors(draw, n_rows):
-    kind = draw(st.sampled_from(["ints", "strings", "floats-with-nan", "one-class"]))
+    kind = draw(st.sampled_from([*LABEL_KINDS, "floats-with-nan", "one-class"]))
     n_rows = n_rows + draw(st.sampled_from([0, 0, 0, 1]))  # sometimes mismatched
-    classes = draw(st.integers(2, 5))
-    y = np.arange(n_rows) % classes
-    if kind == "strings":
-        return np.array([f"label {k}" for k in y], dtype=object)
+    rng = np.random.default_rng(draw(st.integers(0, 2**16)))
+    codes = draw(class_codes(n_rows, rng))
     if kind == "floats-with-nan":
-        y = y.astype(float)
+        y = codes.astype(float)
         if n_rows:
-            y[0] = np.nan
-        return y
-    if kind == "one-class":
-        return np.zeros(n_rows, dtype=int)
-    return y
+            y[rng.integers(n_rows)] = np.nan
+    elif kind == "one-class":
+        y = np.zeros(n_rows, dtype=int)
+    else:
+        y = label_values(codes, kind)
+    return as_label_container(y, draw(st.sampled_from(["array", "list", "series"])))
+
+
+@st.composite
+def valid_inputs(draw):
+    """Features and labels that any classifier must take: finite numbers of any
+    numeric dtype and scale, in any container, with labels of any kind."""
+    rng = np.random.default_rng(draw(st.integers(0, 2**16)))
+    n_rows = draw(st.integers(2, 60))
+    n_features = draw(st.integers(1, 30))
+    scale = draw(st.sampled_from([1e-6, 1.0, 1e4]))
+    dtype = draw(st.sampled_from([np.float32, np.float64, np.int64, np.uint8]))
+    values = rng.normal(size=(n_rows, n_features)) * scale
+    if np.dtype(dtype).kind in "iu":
+        values = np.abs(values) if np.dtype(dtype).kind == "u" else values
+        values = np.clip(values, 0 if np.dtype(dtype).kind == "u" else -100, 100)
+    X = values.astype(dtype)
+    # Sparse matrices are refused with a clear error until skff takes them.
+    container = draw(st.sampled_from(["array", "list", "dataframe"]))
+    codes = draw(class_codes(n_rows, rng))
+    y = label_values(codes, draw(st.sampled_from(LABEL_KINDS)))
+    y = as_label_container(y, draw(st.sampled_from(["array", "list", "series"])))
+    return as_container(X, container), y
+
+
+@settings(
+    max_examples=60,
+    derandomize=True,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+@given(inputs=valid_inputs())
+def test_any_valid_input_fits_and_predicts(inputs):
+    X, y = inputs
+    clf = fit_and_predict(X, y)
+    expected = np.unique(np.asarray(y, dtype=object if isinstance(y, list) else None))
+    assert len(clf.classes_) == len(expected)
 
 
 @settings(
