@@ -221,6 +221,12 @@ def test_any_input_fits_or_raises_a_clear_error(data):
         (np.ones((4, 3)) + 1j, np.arange(4) % 2, "Complex data not supported"),
         (np.ones((4, 3)), [0, 1, np.nan, 1], "Input y contains NaN"),
         (np.full((4, 3), 1e300), np.arange(4) % 2, "too large for dtype"),
+        (np.array([[0.0, np.nan], [1.0, 2.0]]), [0, 1], "Input X contains NaN"),
+        (np.array([[0.0, np.inf], [1.0, 2.0]]), [0, 1], "Input X contains infinity"),
+        (np.array([[0.0, -np.inf], [1, 2]]), [0, 1], "Input X contains infinity"),
+        (np.arange(10.0), np.arange(10) % 2, "Expected 2D array, got 1D array"),
+        (np.ones((5, 3)), ["a"] * 5, "at least 2 classes.*only one class"),
+        (np.ones((4, 3)), [0.1, 0.5, 0.7, 1.3], "Unknown label type"),
     ],
     ids=[
         "no-rows",
@@ -231,11 +237,35 @@ def test_any_input_fits_or_raises_a_clear_error(data):
         "complex",
         "nan-y",
         "huge",
+        "nan-X",
+        "inf-X",
+        "minus-inf-X",
+        "1d",
+        "one-class",
+        "continuous-y",
     ],
 )
 def test_each_bad_input_names_its_problem(X, y, message):
     with pytest.raises(ValueError, match=message):
         ForwardForwardClassifier(**TINY).fit(X, y)
+
+
+def test_sparse_input_is_rejected_with_a_clear_message():
+    sparse = pytest.importorskip("scipy.sparse")
+    with pytest.raises(
+        TypeError, match="Sparse data was passed.*dense data is required"
+    ):
+        ForwardForwardClassifier(**TINY).fit(sparse.csr_matrix(np.eye(4)), [0, 1] * 2)
+
+
+def test_wrong_feature_count_at_predict():
+    X = np.random.default_rng(0).normal(size=(20, 8))
+    clf = ForwardForwardClassifier(**TINY).fit(X, np.arange(20) % 2)
+    with pytest.raises(
+        ValueError,
+        match="X has 7 features, but ForwardForwardClassifier is expecting 8",
+    ):
+        clf.predict(X[:, :7])
 
 
 @pytest.mark.parametrize(
