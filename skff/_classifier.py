@@ -11,6 +11,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.extmath import softmax
 from sklearn.utils.multiclass import (
     _check_partial_fit_first_call,
@@ -175,7 +176,15 @@ class ForwardForwardClassifier(ClassifierMixin, BaseEstimator):
     max_iter : int, default=30
         Epochs of :meth:`fit` (passes over the training data). Training stops
         earlier when the loss (or, with ``early_stopping``, the validation score)
-        stops improving by ``tol`` for ``n_iter_no_change`` epochs.
+        stops improving by ``tol`` for ``n_iter_no_change`` epochs. With the
+        default ``learning_rate="linear_decay"`` the rate falls towards zero
+        over the second half of ``max_iter``: the schedule plans to train all
+        of them, so reaching ``max_iter`` raises no ``ConvergenceWarning``
+        (``MLPClassifier``, whose rate does not decay, warns). To see whether
+        more epochs would help, compare ``loss_curve_`` or
+        ``validation_scores_`` over a longer fit; with
+        ``learning_rate="constant"``, reaching ``max_iter`` before ``tol`` is
+        met warns as in ``MLPClassifier``.
 
     label_overlay : {"append", "replace"}, default="append"
         How a candidate label enters the first layer. ``"append"`` adds a one-hot
@@ -213,6 +222,14 @@ class ForwardForwardClassifier(ClassifierMixin, BaseEstimator):
         readout's log-probabilities plus those of the summed goodness times
         ``goodness_scale_``. The two readouts often err on different samples,
         so together they err less than either, for the cost of both.
+
+    class_weight : dict, "balanced" or None, default=None
+        Weight of each class in every layer's loss and the readout's, as in
+        :class:`~sklearn.linear_model.LogisticRegression`: ``{label:
+        weight}``, or ``"balanced"`` for ``n_samples / (n_classes *
+        np.bincount(y))``. It multiplies ``sample_weight``. ``"balanced"``
+        needs the whole ``y``, so :meth:`partial_fit` takes only a dict (compute
+        the weights once with :func:`~sklearn.utils.class_weight.compute_class_weight`).
 
     early_stopping : bool, default=False
         Hold out ``validation_fraction`` of the training data (stratified) and stop
@@ -386,6 +403,7 @@ class ForwardForwardClassifier(ClassifierMixin, BaseEstimator):
         "label_scale": [Interval(Real, 0, None, closed="neither")],
         "negatives": [StrOptions({"random", "hard", "shuffle"})],
         "prediction": [StrOptions({"goodness", "softmax", "combined"})],
+        "class_weight": [dict, StrOptions({"balanced"}), None],
         "early_stopping": ["boolean"],
         "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
         "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
@@ -427,6 +445,7 @@ class ForwardForwardClassifier(ClassifierMixin, BaseEstimator):
         label_scale=1.0,
         negatives="hard",
         prediction="softmax",
+        class_weight=None,
         early_stopping=False,
         validation_fraction=0.1,
         n_iter_no_change=10,
@@ -464,6 +483,7 @@ class ForwardForwardClassifier(ClassifierMixin, BaseEstimator):
         self.label_scale = label_scale
         self.negatives = negatives
         self.prediction = prediction
+        self.class_weight = class_weight
         self.early_stopping = early_stopping
         self.validation_fraction = validation_fraction
         self.n_iter_no_change = n_iter_no_change
@@ -556,8 +576,10 @@ class ForwardForwardClassifier(ClassifierMixin, BaseEstimator):
         )
         if not incremental:
             self._set_classes(y, first_call)
-            _check_weighted_classes(y, sample_weight)
         encoded = self._encode(y)
+        sample_weight = sample_weight * self._class_weights(y, incremental)[encoded]
+        if not incremental:
+            _check_weighted_classes(y, sample_weight)
 
         device = _resolve_device(self.device)
         if first_call:
@@ -596,12 +618,23 @@ class ForwardForwardClassifier(ClassifierMixin, BaseEstimator):
                     f"the data, but the data contains only one class: {labels[0]!r}."
                 )
             self.classes_ = labels
-        elif not np.isin(labels, self.classes_).all():
+        elif not np.array_equal(labels, self.classes_):
             raise ValueError(
                 "warm_start can only be used where `y` has the same classes as in "
                 f"the previous call to fit. Previously got {self.classes_}, `y` has "
                 f"{labels}."
             )
+
+    def _class_weights(self, y, incremental):
+        """The weight of each class of ``classes_``, from ``class_weight``."""
+        if self.class_weight == "balanced" and incremental:
+            raise ValueError(
+                "class_weight='balanced' needs the whole y, which partial_fit does "
+                "not see. Pass a dict instead, e.g. from sklearn.utils.class_weight."
+                "compute_class_weight('balanced', classes=classes, y=y)."
+            )
+        weights = compute_class_weight(self.class_weight, classes=self.classes_, y=y)
+        return weights.astype(self._numpy_dtype())
 
     def _encode(self, y):
         unknown = np.setdiff1d(unique_labels(y), self.classes_)

@@ -27,7 +27,11 @@ FORMAT = "skff"
 FORMAT_VERSION = 1
 # Parameters added after format version 1 was fixed, with the value that
 # reproduces how a file without them was trained.
-PARAMS_OF_OLDER_FILES = {"loss": "threshold", "input_normalization": "row"}
+PARAMS_OF_OLDER_FILES = {
+    "loss": "threshold",
+    "input_normalization": "row",
+    "class_weight": None,
+}
 # Fitted attributes added after format version 1 was fixed, with the value a
 # model fitted before them has.
 FITTED_OF_OLDER_FILES = {"goodness_scale_": None}
@@ -195,6 +199,8 @@ def _encode(value):
         return [_encode(item) for item in value]
     if isinstance(value, tuple):
         return {"tuple": [_encode(item) for item in value]}
+    if isinstance(value, dict):  # e.g. class_weight: its keys are labels
+        return {"dict": [[_encode(key), _encode(item)] for key, item in value.items()]}
     if isinstance(value, np.ndarray):
         if value.dtype.kind not in "biufUO":
             raise TypeError(f"cannot save an array of dtype {value.dtype} safely")
@@ -218,6 +224,8 @@ def _decode(value):
         return value
     if set(value) == {"tuple"}:
         return tuple(_decode(item) for item in value["tuple"])
+    if set(value) == {"dict"}:
+        return {_decode(key): _decode(item) for key, item in value["dict"]}
     if set(value) == {"ndarray", "dtype"}:
         items = _decode(value["ndarray"])
         if value["dtype"] == "object":

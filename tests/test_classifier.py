@@ -15,6 +15,7 @@ from sklearn.base import clone, is_classifier
 from sklearn.datasets import load_digits, load_iris, make_classification
 from sklearn.exceptions import ConvergenceWarning, NotFittedError
 from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import balanced_accuracy_score
 from sklearn.model_selection import (
     GridSearchCV,
     StratifiedKFold,
@@ -298,6 +299,15 @@ def test_warm_start_continues_training(blobs):
     assert cold.n_iter_ == 5
 
 
+def test_warm_start_needs_the_same_classes(blobs):
+    # As MLPClassifier: a fit that continues another sees all of its classes.
+    X, y = blobs
+    clf = ForwardForwardClassifier(**{**SMALL, "max_iter": 2}, warm_start=True)
+    clf.fit(X, y)
+    with pytest.raises(ValueError, match="same classes as in the previous call"):
+        clf.fit(X[y != 2], y[y != 2])
+
+
 def test_warm_start_takes_a_new_learning_rate_but_not_a_new_shape(blobs):
     X, y = blobs
     clf = ForwardForwardClassifier(**{**SMALL, "max_iter": 2}, warm_start=True)
@@ -392,6 +402,56 @@ def test_sample_weight_acts_like_repeated_rows_in_expectation():
     assert weighted > plain + 0.1
     assert repeated > plain + 0.1
     assert abs(weighted - repeated) < 0.05
+
+
+@pytest.fixture(scope="module")
+def imbalanced():
+    X, y = make_classification(
+        n_samples=2000,
+        n_features=10,
+        n_informative=4,
+        weights=[0.93, 0.07],
+        flip_y=0.02,
+        class_sep=0.6,
+        random_state=0,
+    )
+    return train_test_split(X, y, stratify=y, random_state=0)
+
+
+def test_balanced_class_weight_raises_balanced_accuracy(imbalanced):
+    X_train, X_test, y_train, y_test = imbalanced
+    settings = dict(hidden_layer_sizes=(64,), max_iter=10, random_state=0)
+    plain = ForwardForwardClassifier(**settings).fit(X_train, y_train)
+    balanced = ForwardForwardClassifier(**settings, class_weight="balanced")
+    balanced.fit(X_train, y_train)
+    before = balanced_accuracy_score(y_test, plain.predict(X_test))
+    after = balanced_accuracy_score(y_test, balanced.predict(X_test))
+    assert after > before + 0.1
+
+
+def test_class_weight_multiplies_sample_weight(blobs):
+    X, y = blobs
+    # Whole and half weights: the products are exact in float32 and float64.
+    sample_weight = np.random.default_rng(0).integers(1, 4, size=len(y)) / 2
+    class_weight = {0: 1.0, 1: 3.0, 2: 0.5}
+    by_class = ForwardForwardClassifier(**SMALL, class_weight=class_weight)
+    by_class.fit(X, y, sample_weight=sample_weight)
+    by_sample = ForwardForwardClassifier(**SMALL).fit(
+        X, y, sample_weight=sample_weight * np.array([1.0, 3.0, 0.5])[y]
+    )
+    assert np.array_equal(by_class.decision_function(X), by_sample.decision_function(X))
+
+
+def test_partial_fit_takes_a_class_weight_dict_but_not_balanced(blobs):
+    X, y = blobs
+    classes = np.unique(y)
+    clf = ForwardForwardClassifier(**SMALL, class_weight={0: 2.0, 1: 1.0, 2: 1.0})
+    clf.partial_fit(X, y, classes=classes)
+    assert clf.n_iter_ == 1
+    with pytest.raises(ValueError, match="class_weight='balanced' needs the whole y"):
+        clf.set_params(class_weight="balanced").partial_fit(X, y)
+    with pytest.raises(ValueError, match="not in class_weight|not in classes"):
+        ForwardForwardClassifier(**SMALL, class_weight={7: 2.0}).fit(X, y)
 
 
 def test_sample_weight_zero_removes_a_class_from_training(blobs):

@@ -75,6 +75,17 @@ def test_round_trip_continues_training_identically(data, file_format):
     assert np.array_equal(loaded.decision_function(X), clf.decision_function(X))
 
 
+def test_a_class_weight_dict_keyed_by_labels_survives(data):
+    X, y = data
+    class_weight = {"cat": 2.0, "dog": 1.0, "emu": 0.5}
+    clf = ForwardForwardClassifier(**SMALL, class_weight=class_weight).fit(X, y)
+    loaded = round_trip(clf)
+    assert loaded.class_weight == class_weight
+    clf.partial_fit(X, y)
+    loaded.partial_fit(X, y)
+    assert np.array_equal(loaded.decision_function(X), clf.decision_function(X))
+
+
 def test_feature_names_and_random_state_objects_survive(data):
     pd = pytest.importorskip("pandas")
     X, y = data
