@@ -2,7 +2,15 @@
 
 __version__ = "0.1.0"
 
+from . import datasets, recipes  # noqa: E402
 from ._classifier import ForwardForwardClassifier  # noqa: E402
 from ._persistence import load, save  # noqa: E402
 
-__all__ = ["ForwardForwardClassifier", "load", "save", "__version__"]
+__all__ = [
+    "ForwardForwardClassifier",
+    "datasets",
+    "load",
+    "recipes",
+    "save",
+    "__version__",
+]

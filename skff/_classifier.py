@@ -354,6 +354,9 @@ class ForwardForwardClassifier(ClassifierMixin, BaseEstimator):
     --------
     sklearn.neural_network.MLPClassifier : The same kind of network trained by
         backpropagation.
+    skff.recipes.hinton_2022 : This estimator set up as Hinton (2022) trains
+        it on MNIST.
+    skff.recipes.keras_example : This estimator set up as the Keras example.
 
     References
     ----------

@@ -67,3 +67,10 @@ def test_keras_recipe_reproduces_the_examples_first_logged_loss(images):
     clf = keras_example(max_iter=1, random_state=0).fit(X, y)
     first_epoch_loss = np.mean([curve[0] for curve in clf.layer_loss_curves_])
     assert abs(first_epoch_loss - KERAS_FIRST_EPOCH_LOSS) < 0.005
+
+
+def test_recipes_are_reachable_from_the_package():
+    import skff
+
+    assert skff.recipes.hinton_2022().get_params()["optimizer"] == "sgd"
+    assert callable(skff.datasets.load_mnist)
