@@ -104,7 +104,7 @@ def save(estimator, file):
         archive.writestr(METADATA, json.dumps(metadata, indent=1))
         if is_fitted:
             weights = io.BytesIO()
-            torch.save(estimator.network_.__getstate__(), weights)
+            torch.save(estimator.network_.portable_state(), weights)
             archive.writestr(NETWORK, weights.getvalue())
 
 

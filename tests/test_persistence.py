@@ -75,6 +75,20 @@ def test_round_trip_continues_training_identically(data, file_format):
     assert np.array_equal(loaded.decision_function(X), clf.decision_function(X))
 
 
+def test_skops_persists_a_model_trusting_only_skffs_types(data):
+    sio = pytest.importorskip("skops.io")
+    X, y = data
+    clf = ForwardForwardClassifier(**SMALL).fit(X, y)
+    dumped = sio.dumps(clf)
+    untrusted = sio.get_untrusted_types(data=dumped)
+    assert all(name.startswith("skff.") for name in untrusted), untrusted
+    loaded = sio.loads(dumped, trusted=untrusted)
+    assert np.array_equal(loaded.predict_proba(X), clf.predict_proba(X))
+    clf.partial_fit(X, y)
+    loaded.partial_fit(X, y)
+    assert np.array_equal(loaded.decision_function(X), clf.decision_function(X))
+
+
 def test_a_class_weight_dict_keyed_by_labels_survives(data):
     X, y = data
     class_weight = {"cat": 2.0, "dog": 1.0, "emu": 0.5}

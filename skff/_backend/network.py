@@ -2,6 +2,7 @@
 
 from contextlib import nullcontext
 
+import numpy as np
 import torch
 from torch import nn
 from torch.nn import functional as F
@@ -669,15 +670,18 @@ class FFNetwork:
 
     def to(self, device):
         """Move weights, optimizer state and generator to ``device``."""
-        state = self.__getstate__()
+        state = self.portable_state()
         state["device"] = str(device)
         self.__setstate__(state)
         return self
 
-    def __getstate__(self):
-        # Only plain CPU tensors, numbers and strings leave the process: a model
-        # trained on a GPU loads on a machine without one, and the state can be
-        # read back by torch.load(weights_only=True), which runs no code.
+    def portable_state(self):
+        """All of the network as plain CPU tensors, numbers and strings.
+
+        A model trained on a GPU loads on a machine without one, and
+        ``torch.load(weights_only=True)``, which runs no code, reads it back
+        (skff's model files store it so).
+        """
         return {
             "config": self.config,
             "device": str(self.device),
@@ -685,7 +689,15 @@ class FFNetwork:
             **_map_tensors(self._state(), lambda tensor: tensor.detach().cpu()),
         }
 
+    def __getstate__(self):
+        # Pickles (and skops) get NumPy arrays in place of the tensors: skops
+        # then persists a fitted model with no type to trust but skff's own.
+        return _map_tensors(self.portable_state(), lambda tensor: tensor.numpy())
+
     def __setstate__(self, state):
+        """Rebuild from :meth:`portable_state` or from :meth:`__getstate__`
+        (tensors or arrays: pickles from before held tensors)."""
+        state = _map_arrays(state, torch.tensor)
         device = state["device"]
         if torch.device(device).type == "cuda" and not torch.cuda.is_available():
             device = "cpu"
@@ -703,6 +715,17 @@ def _step(optimizers, loss):
     loss.backward()
     for optimizer in optimizers:
         optimizer.step()
+
+
+def _map_arrays(tree, function):
+    """Apply ``function`` to every NumPy array in nested dicts, lists and tuples."""
+    if isinstance(tree, np.ndarray):
+        return function(tree)
+    if isinstance(tree, dict):
+        return {key: _map_arrays(value, function) for key, value in tree.items()}
+    if isinstance(tree, list | tuple):
+        return type(tree)(_map_arrays(value, function) for value in tree)
+    return tree
 
 
 def _map_tensors(tree, function):
