@@ -186,8 +186,9 @@ def test_tampered_metadata_is_refused(data, tamper):
         load(tampered)
 
 
-def with_edited_metadata(estimator, edit):
-    """``estimator``'s model file, with ``edit`` applied to its JSON metadata."""
+def with_edited_metadata(estimator, edit, edit_network=None):
+    """``estimator``'s model file, with ``edit`` applied to its JSON metadata
+    and ``edit_network``, if given, to its network's state."""
     buffer = io.BytesIO()
     save(estimator, buffer)
     with zipfile.ZipFile(io.BytesIO(buffer.getvalue())) as original:
@@ -195,6 +196,12 @@ def with_edited_metadata(estimator, edit):
     metadata = json.loads(members["skff.json"])
     edit(metadata)
     members["skff.json"] = json.dumps(metadata)
+    if edit_network is not None:
+        network = torch.load(io.BytesIO(members["network.pt"]), weights_only=True)
+        edit_network(network)
+        saved_network = io.BytesIO()
+        torch.save(network, saved_network)
+        members["network.pt"] = saved_network.getvalue()
     edited = io.BytesIO()
     with zipfile.ZipFile(edited, "w") as archive:
         for name, content in members.items():
@@ -222,24 +229,11 @@ def test_a_file_from_before_symba_loads_with_the_threshold_loss_it_was_trained_w
 def test_a_file_from_before_input_normalization_loads_normalising_rows(data):
     X, y = data
     clf = ForwardForwardClassifier(input_normalization="row", **SMALL).fit(X, y)
-    buffer = io.BytesIO()
-    save(clf, buffer)
-    with zipfile.ZipFile(io.BytesIO(buffer.getvalue())) as original:
-        members = {name: original.read(name) for name in original.namelist()}
-    metadata = json.loads(members["skff.json"])
-    del metadata["params"]["input_normalization"]
-    members["skff.json"] = json.dumps(metadata)
-    network = torch.load(io.BytesIO(members["network.pt"]), weights_only=True)
-    del network["config"]["input_normalization"]
-    saved_network = io.BytesIO()
-    torch.save(network, saved_network)
-    members["network.pt"] = saved_network.getvalue()
-    old_file = io.BytesIO()
-    with zipfile.ZipFile(old_file, "w") as archive:
-        for name, content in members.items():
-            archive.writestr(name, content)
-    old_file.seek(0)
-
+    old_file = with_edited_metadata(
+        clf,
+        lambda metadata: metadata["params"].pop("input_normalization"),
+        lambda network: network["config"].pop("input_normalization"),
+    )
     loaded = load(old_file)
     assert loaded.input_normalization == "row"
     assert loaded.network_.config["input_normalization"] == "row"

@@ -697,7 +697,7 @@ class FFNetwork:
     def __setstate__(self, state):
         """Rebuild from :meth:`portable_state` or from :meth:`__getstate__`
         (tensors or arrays: pickles from before held tensors)."""
-        state = _map_arrays(state, torch.tensor)
+        state = _map_tensors(state, torch.tensor, leaf=np.ndarray)
         device = state["device"]
         if torch.device(device).type == "cuda" and not torch.cuda.is_available():
             device = "cpu"
@@ -717,23 +717,13 @@ def _step(optimizers, loss):
         optimizer.step()
 
 
-def _map_arrays(tree, function):
-    """Apply ``function`` to every NumPy array in nested dicts, lists and tuples."""
-    if isinstance(tree, np.ndarray):
+def _map_tensors(tree, function, leaf=torch.Tensor):
+    """Apply ``function`` to every ``leaf`` (a tensor, unless said) in nested
+    dicts, lists and tuples."""
+    if isinstance(tree, leaf):
         return function(tree)
     if isinstance(tree, dict):
-        return {key: _map_arrays(value, function) for key, value in tree.items()}
+        return {key: _map_tensors(value, function, leaf) for key, value in tree.items()}
     if isinstance(tree, list | tuple):
-        return type(tree)(_map_arrays(value, function) for value in tree)
-    return tree
-
-
-def _map_tensors(tree, function):
-    """Apply ``function`` to every tensor in nested dicts, lists and tuples."""
-    if isinstance(tree, torch.Tensor):
-        return function(tree)
-    if isinstance(tree, dict):
-        return {key: _map_tensors(value, function) for key, value in tree.items()}
-    if isinstance(tree, list | tuple):
-        return type(tree)(_map_tensors(value, function) for value in tree)
+        return type(tree)(_map_tensors(value, function, leaf) for value in tree)
     return tree
