@@ -3,6 +3,7 @@
 import math
 import pickle
 from copy import deepcopy
+from functools import partial
 
 import pytest
 import torch
@@ -62,6 +63,17 @@ def explicit_overlay(X, labels, n_classes, overlay, label_scale):
     return torch.cat([strength * code, X[:, n_classes:]], dim=1)
 
 
+def explicit_global_overlay(layer, X, labels, overlay):
+    """The overlaid input of a first layer that scales every row by one constant:
+    the label is as loud as the data's typical feature, whatever the row."""
+    scale = layer.global_scale
+    code = torch.nn.functional.one_hot(labels, layer.label_weight.shape[0]).to(X.dtype)
+    if overlay == "append":
+        return torch.cat([scale * X, 0.5 * code], dim=1)
+    strength = 0.5 * scale * X.abs().amax(dim=1, keepdim=True)
+    return torch.cat([strength * code, scale * X[:, code.shape[1] :]], dim=1)
+
+
 def explicit_first_layer(layer, overlaid, overlay="append"):
     """The first layer applied to a fully overlaid input, columns in overlay order."""
     blocks = [layer.weight, layer.label_weight.T]
@@ -70,21 +82,112 @@ def explicit_first_layer(layer, overlaid, overlay="append"):
     return torch.relu(scale * (overlaid @ weight.T) + layer.bias)
 
 
+def explicit_step_gradients(network, X, y, negatives, sample_weight):
+    """Every layer's loss and the readout's written out in full, each layer's
+    input detached, differentiated by autograd (on a copy of ``network``).
+
+    The peer term passes the ReLU as the identity (Hinton's code adds it to the
+    gradient of each unit's input), so it sees a straight-through activity.
+    """
+    network = deepcopy(network)
+    n_rows, overlay = len(y), network.config["overlay"]
+    layer = network.layers[0]
+    if layer.normalization == "global":
+        make_overlay = partial(explicit_global_overlay, layer, X, overlay=overlay)
+    else:
+        make_overlay = partial(
+            explicit_overlay, X, n_classes=4, overlay=overlay, label_scale=0.5
+        )
+    overlaid = torch.cat([make_overlay(labels=labels) for labels in (y, negatives)])
+    blocks = [layer.weight, layer.label_weight.T]
+    weight = torch.cat(blocks if overlay == "append" else blocks[::-1], dim=1)
+    inputs = overlaid
+    total = 0.0
+    for index, layer in enumerate(network.layers):
+        if index:
+            weight = layer.weight
+        scale = layer.input_scale(inputs.square().sum(1)).unsqueeze(1)
+        if layer.normalization == "global":  # the overlay applied it
+            scale = torch.ones_like(scale)
+        pre_activation = scale * (inputs @ weight.T) + layer.bias
+        activity = torch.relu(pre_activation)
+        goodness = layer.goodness(activity.square().sum(1))
+        total = total + layer.loss(goodness[:n_rows], goodness[n_rows:], sample_weight)
+        if network.peer_normalization:
+            through = pre_activation + (activity - pre_activation).detach()
+            batch_mean = (through[:n_rows] * sample_weight.unsqueeze(1)).mean(0)
+            running = 0.9 * layer.mean_activity + 0.1 * batch_mean
+            peer = (running - running.mean()).square().mean()
+            total = total + network.peer_normalization * peer
+        inputs = activity.detach()
+    first = LabelledFirstLayer(network.layers[0], network.overlay, X)
+    logits = network.readout(network._neutral_features(first))
+    cross_entropy = torch.nn.functional.cross_entropy(logits, y, reduction="none")
+    (total + (cross_entropy * sample_weight).mean()).backward()
+    return [
+        parameter.grad
+        for module in network._modules()
+        for parameter in module.parameters()
+    ]
+
+
+@pytest.mark.parametrize("overlay", ["append", "replace"])
+@pytest.mark.parametrize("loss", ["threshold", "symba"])
+@pytest.mark.parametrize("goodness", ["mean_squares", "sum_squares"])
+@pytest.mark.parametrize("peer_normalization", [0.0, 0.3])
+@pytest.mark.parametrize("input_normalization", ["row", "global"])
+def test_a_step_takes_the_gradient_of_each_layers_own_loss(
+    overlay, loss, goodness, peer_normalization, input_normalization
+):
+    """Training writes every gradient out by hand: they must equal autograd's on
+    the losses written in full, where no gradient crosses from one layer to
+    another."""
+    network = make_network(
+        overlay=overlay,
+        loss=loss,
+        goodness=goodness,
+        peer_normalization=peer_normalization,
+        input_normalization=input_normalization,
+        threshold=0.5,
+    )
+    X, y = data()
+    if input_normalization == "global":
+        network.layers[0].fit_global_scale(network.overlay.features(X))
+    negatives = (y + 1 + torch.arange(len(y)) % 3) % 4
+    sample_weight = torch.rand(len(y), generator=torch.Generator().manual_seed(1))
+    if peer_normalization:  # a running mean that is not all zero
+        for layer in network.layers:
+            layer.mean_activity.uniform_(0, 1)
+    expected = explicit_step_gradients(network, X, y, negatives, sample_weight)
+    network.sample_negatives = lambda **_: negatives
+    for optimizer in network.optimizers:
+        optimizer.step = lambda: None
+    network._train_step(X, y, sample_weight)
+    gradients = [
+        parameter.grad
+        for module in network._modules()
+        for parameter in module.parameters()
+    ]
+    assert len(gradients) == len(expected) == 3 * 2 + 1 + 2
+    for ours, theirs in zip(gradients, expected):
+        assert torch.any(theirs != 0)
+        torch.testing.assert_close(ours, theirs)
+
+
 @pytest.mark.parametrize("training_mode", ["joint", "greedy"])
 def test_no_gradient_crosses_layers(training_mode):
     # One real training step, with and without the second layer's loss: had any
-    # of its gradient reached the first layer, the first layer would move
-    # differently. The layers' losses join one backward pass in joint mode.
+    # of its gradient reached another layer, that layer would move differently.
     X, y = data()
     networks = [make_network(training_mode=training_mode) for _ in range(2)]
-    silenced = networks[1]
-    original = silenced._layer_loss
+    silenced = networks[1].layers[1]
+    original = silenced.loss_and_gradient
 
-    def without_second_layer(layer, *args):
-        loss = original(layer, *args)
-        return loss * 0.0 if layer is silenced.layers[1] else loss
+    def without_a_gradient(*args):
+        loss, d_pre = original(*args)
+        return loss, d_pre * 0.0
 
-    silenced._layer_loss = without_second_layer
+    silenced.loss_and_gradient = without_a_gradient
     for network in networks:
         network.generator.manual_seed(0)
         network._train_step(X, y, torch.ones(len(y)))
@@ -98,24 +201,6 @@ def test_no_gradient_crosses_layers(training_mode):
         for ours, theirs in third:
             assert torch.equal(ours, theirs)
     assert not torch.equal(full.layers[1].weight, silenced.layers[1].weight)
-
-
-def test_layer_inputs_are_detached_during_training(monkeypatch):
-    network = make_network()
-    X, y = data()
-    seen = []
-    for layer in network.layers[1:]:
-        original = layer.forward_and_measure
-
-        def recording_forward(inputs, sq_norm=None, original=original):
-            seen.append(
-                (inputs.requires_grad, sq_norm is not None and sq_norm.requires_grad)
-            )
-            return original(inputs, sq_norm)
-
-        monkeypatch.setattr(layer, "forward_and_measure", recording_forward)
-    network._train_step(X, y, torch.ones(len(y)))
-    assert seen and not any(any(flags) for flags in seen)
 
 
 @pytest.mark.parametrize("overlay", ["append", "replace"])
@@ -227,29 +312,31 @@ def test_peer_normalization_pulls_unit_activity_towards_the_layer_mean():
     network = make_network()
     layer = network.layers[1]
     balanced = torch.ones(10, 8)
-    assert layer.peer_loss(balanced, torch.ones(10)) < 1e-12
+    assert layer.peer_gradient(balanced, torch.ones(10))[0] < 1e-12
     # One unit far busier than its peers: its gradient pushes it down, the
     # others' pushes them up.
     busy = torch.ones(10, 8)
     busy[:, 0] = 5.0
-    busy.requires_grad_(True)
-    layer.peer_loss(busy, torch.ones(10)).backward()
-    assert busy.grad[0, 0] > 0
-    assert torch.all(busy.grad[0, 1:] < 0)
+    loss, unit_pull = layer.peer_gradient(busy, torch.ones(10))
+    assert loss > 0
+    assert unit_pull[0] > 0
+    assert torch.all(unit_pull[1:] < 0)
     assert torch.all(layer.mean_activity > 0)
 
 
 def test_peer_normalization_pulls_a_dead_unit_back():
     """As in Hinton's code, the peer term reaches units that are off."""
-    network = make_network()
+    network = make_network(peer_normalization=0.03)
     layer = network.layers[1]
     with torch.no_grad():
         layer.bias[0] = -1e3  # off for every input
     X, y = data()
     first = LabelledFirstLayer(network.layers[0], network.overlay, X)
-    _, (_, activity, _), _ = network._activities(*first.for_labels_and_measure(y[None]))
-    assert torch.all(activity[:, 0] == 0)
-    layer.peer_loss(activity, torch.ones(len(y))).backward()
+    labels = torch.stack([y, (y + 1) % 4])
+    _, (_, layer_pass), _ = network._passes(first.for_labels_and_measure(labels))
+    assert torch.all(layer_pass.activity[:, 0] == 0)
+    _, d_pre = layer.loss_and_gradient(layer_pass, torch.ones(len(y)), 0.03)
+    layer.set_gradients(layer_pass, d_pre)
     # Gradient descent raises the dead unit's bias towards its busier peers.
     assert layer.bias.grad[0] < 0
 
@@ -308,9 +395,8 @@ def test_greedy_mode_trains_each_layer_on_the_updated_layer_below():
     layer = reference.layers[1]
     for _ in range(3):
         output = layer(below, below.square().sum(1))
-        loss = reference._layer_loss(
-            layer, output, output.square().sum(1), torch.ones(len(y))
-        )
+        goodness = layer.goodness(output.square().sum(1))
+        loss = layer.loss(goodness[: len(y)], goodness[len(y) :], torch.ones(len(y)))
         reference.optimizers[1].zero_grad()
         loss.backward()
         reference.optimizers[1].step()
@@ -339,7 +425,7 @@ def test_readout_takes_one_step_per_batch_on_the_layers_before_their_update(
     for ours, theirs in zip(
         trained.readout.parameters(), reference.readout.parameters()
     ):
-        torch.testing.assert_close(ours, theirs, rtol=0, atol=0)
+        torch.testing.assert_close(ours, theirs)
 
 
 @pytest.mark.parametrize("training_mode", ["joint", "greedy"])
@@ -497,14 +583,7 @@ def test_global_first_layer_matches_the_explicit_overlay(overlay):
     layer = network.layers[0]
     X, y = data()
     layer.fit_global_scale(network.overlay.features(X))
-    scale = layer.global_scale
-    code = torch.nn.functional.one_hot(y, 4).to(X.dtype)
-    if overlay == "append":
-        # The label is as loud as the data's typical feature, whatever the row.
-        overlaid = torch.cat([scale * X, 0.5 * code], dim=1)
-    else:
-        strength = 0.5 * scale * X.abs().amax(dim=1, keepdim=True)
-        overlaid = torch.cat([strength * code, scale * X[:, 4:]], dim=1)
+    overlaid = explicit_global_overlay(layer, X, y, overlay)
     blocks = [layer.weight, layer.label_weight.T]
     weight = torch.cat(blocks if overlay == "append" else blocks[::-1], dim=1)
     expected = torch.relu(overlaid @ weight.T + layer.bias)
@@ -615,6 +694,38 @@ def test_optimizers_match_torch_optim_fused_bit_for_bit(ours, theirs, settings):
         torch.testing.assert_close(ours_after, theirs_after, rtol=0, atol=0)
 
 
+@pytest.mark.parametrize(
+    "optimizer, settings",
+    [
+        ("adam", {}),
+        ("adam_keras", {}),
+        ("sgd", dict(momentum=0.9)),
+        ("adam", dict(readout_learning_rate=0.1, weight_decay=0.01)),
+    ],
+)
+def test_stepping_the_optimizers_together_is_stepping_each_alone(optimizer, settings):
+    from skff._backend.optim import step_together
+
+    X, y = data()
+    networks = [make_network(optimizer=optimizer, **settings) for _ in range(2)]
+    for step in range(3):
+        for network in networks:
+            network.generator.manual_seed(step)
+            for index, module in enumerate(network._modules()):
+                for parameter in module.parameters():
+                    parameter.grad = torch.randn(
+                        parameter.shape,
+                        generator=torch.Generator().manual_seed(step + index),
+                    )
+        step_together(networks[0].optimizers)
+        for optimizer in networks[1].optimizers:
+            step_together([optimizer])
+    together, alone = networks
+    for module, reference in zip(together._modules(), alone._modules()):
+        for ours, theirs in zip(module.parameters(), reference.parameters()):
+            torch.testing.assert_close(ours, theirs, rtol=0, atol=0)
+
+
 def test_keras_adam_adds_epsilon_before_bias_correction():
     from skff._backend.optim import KerasAdam
 
@@ -631,37 +742,6 @@ def test_keras_adam_adds_epsilon_before_bias_correction():
         alpha = 0.03 * (1 - 0.999**t) ** 0.5 / (1 - 0.9**t)
         expected -= m * alpha / (v.sqrt() + 1e-7)
         torch.testing.assert_close(parameter.detach(), expected)
-
-
-@pytest.mark.parametrize("with_activity_gradient", [False, True])
-def test_fused_activation_matches_autograd(with_activity_gradient):
-    from skff._backend.layer import NormalizedReLU
-
-    generator = torch.Generator().manual_seed(0)
-    projected = torch.randn(2, 6, 5, generator=generator, dtype=torch.float64)
-    scale = torch.rand(6, generator=generator, dtype=torch.float64) + 0.5
-    bias = torch.randn(5, generator=generator, dtype=torch.float64)
-    outer = torch.randn(2, 6, 5, generator=generator, dtype=torch.float64)
-
-    def loss(activity, sum_squares):
-        total = (sum_squares.sin()).sum()
-        if with_activity_gradient:
-            total = total + (activity * outer).sum()
-        return total
-
-    leaves = [t.clone().requires_grad_(True) for t in (projected, bias)]
-    fused = NormalizedReLU.apply(leaves[0], scale, leaves[1])
-    loss(*fused).backward()
-    reference = [t.clone().requires_grad_(True) for t in (projected, bias)]
-    pre_activation = reference[0] * scale.unsqueeze(-1) + reference[1]
-    # A ReLU whose gradient is the identity's: the square of its output still
-    # sends nothing to units that are off, the activity itself sends to all.
-    activity = pre_activation + (torch.relu(pre_activation) - pre_activation).detach()
-    loss(activity, activity.square().sum(-1)).backward()
-    torch.testing.assert_close(fused[0], activity)
-    torch.testing.assert_close(fused[1], activity.square().sum(-1))
-    for mine, theirs in zip(leaves, reference):
-        torch.testing.assert_close(mine.grad, theirs.grad)
 
 
 def test_an_epoch_of_replayed_steps_trains_every_batch_once_in_order(monkeypatch):

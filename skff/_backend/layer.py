@@ -1,6 +1,7 @@
 """One Forward-Forward layer: normalise its input, Linear, ReLU, and its local loss."""
 
 import math
+from typing import NamedTuple
 
 import torch
 from torch import nn
@@ -29,18 +30,27 @@ GLOBAL = "global"
 GLOBAL_BLOCK = 4096
 
 
-def threshold_loss(positive_goodness, negative_goodness, *, threshold, alpha):
+class ThresholdLoss:
     """Logistic loss on goodness minus threshold, positives up and negatives down.
 
     ``softplus(-x) = -log(sigmoid(x))``: the negative log-likelihood of
     ``p(positive) = sigmoid(goodness - threshold)`` for both kinds of data
     (Hinton 2022), averaged over the two.
     """
-    positive = F.softplus(threshold - positive_goodness)
-    return (positive + F.softplus(negative_goodness - threshold)) / 2
+
+    def __call__(self, positive_goodness, negative_goodness, *, threshold, alpha):
+        positive = F.softplus(threshold - positive_goodness)
+        return (positive + F.softplus(negative_goodness - threshold)) / 2
+
+    def gradients(self, positive_goodness, negative_goodness, *, threshold, alpha):
+        """The per-sample loss and its derivatives with respect to both goodnesses."""
+        positive_gap = threshold - positive_goodness
+        negative_gap = negative_goodness - threshold
+        loss = (F.softplus(positive_gap) + F.softplus(negative_gap)) / 2
+        return loss, -torch.sigmoid(positive_gap) / 2, torch.sigmoid(negative_gap) / 2
 
 
-def symba_loss(positive_goodness, negative_goodness, *, threshold, alpha):
+class SymbaLoss:
     """Logistic loss on the gap between a row's positive and negative goodness.
 
     SymBa (Lee and Song 2023): ``-log(sigmoid(alpha * (positive - negative)))``.
@@ -48,59 +58,36 @@ def symba_loss(positive_goodness, negative_goodness, *, threshold, alpha):
     difference counts, so positive and negative data pull with equal force
     and no threshold has to be chosen.
     """
-    return F.softplus(alpha * (negative_goodness - positive_goodness))
+
+    def __call__(self, positive_goodness, negative_goodness, *, threshold, alpha):
+        return F.softplus(alpha * (negative_goodness - positive_goodness))
+
+    def gradients(self, positive_goodness, negative_goodness, *, threshold, alpha):
+        """The per-sample loss and its derivatives with respect to both goodnesses."""
+        gap = alpha * (negative_goodness - positive_goodness)
+        pull = alpha * torch.sigmoid(gap)
+        return F.softplus(gap), -pull, pull
 
 
-# Per-sample losses on the goodness of each row under its true and a wrong label;
-# every one takes both settings, so that a new loss is one more entry here.
-GOODNESS_LOSSES = {"threshold": threshold_loss, "symba": symba_loss}
+# Per-sample losses on the goodness of each row under its true and a wrong label.
+# Each is called with both settings, so a new loss is one more entry here: a
+# class whose call gives the loss and whose ``gradients`` gives it with its
+# derivatives (training computes every gradient by hand, without autograd).
+GOODNESS_LOSSES = {"threshold": ThresholdLoss(), "symba": SymbaLoss()}
 
 # Decay of the running mean activity of each unit, for peer normalisation.
 PEER_MEAN_DECAY = 0.9
 
 
-class NormalizedReLU(torch.autograd.Function):
-    """``relu(projected * scale + bias)`` and its rows' sums of squares.
+def sum_of_squares(activity):
+    """Each row's sum of squares (over the last dimension)."""
+    return torch.linalg.vector_norm(activity, dim=-1).square_()
 
-    Written out because it is the hot path of training: three passes over the
-    activity forward and three backward, where autograd's op-by-op version
-    makes about a dozen. ``scale`` (the input normaliser) gets no gradient: no
-    gradient reaches a layer's input.
 
-    A gradient on the sum of squares reaches only the units that are on (it is
-    ``2 * activity`` times the incoming gradient). A gradient on the activity
-    itself, which only peer normalisation sends, passes the ReLU as if it were
-    the identity: Hinton's code adds the peer term to the gradient of each
-    unit's input, so that a unit that is off for every sample is still pulled
-    back towards its peers instead of staying dead.
-    """
-
-    @staticmethod
-    def forward(ctx, projected, scale, bias):
-        ctx.set_materialize_grads(False)
-        activity = torch.addcmul(bias, projected, scale.unsqueeze(-1)).relu_()
-        sum_squares = torch.linalg.vector_norm(activity, dim=-1).square_()
-        ctx.save_for_backward(activity, scale)
-        return activity, sum_squares
-
-    @staticmethod
-    def backward(ctx, grad_activity, grad_sum_squares):
-        activity, scale = ctx.saved_tensors
-        if grad_sum_squares is not None:
-            grad = activity * (2 * grad_sum_squares).unsqueeze(-1)
-            if grad_activity is not None:
-                grad += grad_activity
-        elif grad_activity is not None:
-            grad = grad_activity.clone()
-        else:
-            return None, None, None
-        grad_bias = None
-        if ctx.needs_input_grad[2]:
-            grad_bias = grad.reshape(-1, grad.shape[-1]).sum(dim=0)
-        grad_projected = None
-        if ctx.needs_input_grad[0]:
-            grad_projected = grad.mul_(scale.unsqueeze(-1))
-        return grad_projected, None, grad_bias
+def set_gradient(parameter, gradient):
+    """Give ``parameter`` its gradient, in its own dtype (under bfloat16
+    autocast, products come out in bfloat16)."""
+    parameter.grad = gradient.to(parameter.dtype)
 
 
 class FFLayer(nn.Module):
@@ -211,21 +198,19 @@ class FFLayer(nn.Module):
         scale = torch.where(rms > 0, rms.reciprocal(), torch.ones_like(rms))
         self.global_scale.copy_(scale)
 
-    def activate(self, projected, sq_norm):
+    def activate_and_measure(self, projected, sq_norm, inputs=None):
         """ReLU of ``projected`` (the input times the weights), after normalising.
 
         Scaling the ``n_units`` outputs instead of the ``n_inputs`` inputs gives the
         same result, and lets the first layer share one projection between labels.
+        Returns a :class:`LayerPass` holding ``inputs``.
         """
-        return self.activate_and_measure(projected, sq_norm)[0]
-
-    def activate_and_measure(self, projected, sq_norm):
-        """:meth:`activate`, and the activity's sum of squares per row."""
-        scale = self.input_scale(sq_norm.detach())
-        return NormalizedReLU.apply(projected, scale, self.bias)
+        scale = self.input_scale(sq_norm)
+        activity = torch.addcmul(self.bias, projected, scale.unsqueeze(-1)).relu_()
+        return LayerPass(activity, sum_of_squares(activity), scale, inputs)
 
     def activate_(self, projected, sq_norm):
-        """:meth:`activate` in place, for inference: ``projected`` is the output."""
+        """The activity, in place, for inference: ``projected`` is the output."""
         scale = self.input_scale(sq_norm).unsqueeze(-1)
         return torch.addcmul(self.bias, projected, scale, out=projected).relu_()
 
@@ -235,23 +220,25 @@ class FFLayer(nn.Module):
         return self.activate_(out, sq_norm)
 
     def forward(self, inputs, sq_norm=None):
-        return self.forward_and_measure(inputs, sq_norm)[0]
+        return self.forward_and_measure(inputs, sq_norm).activity
 
     def forward_and_measure(self, inputs, sq_norm=None):
-        """The activity and its sum of squares per row.
+        """The :class:`LayerPass` of ``inputs`` through this layer.
 
         ``sq_norm``, the input's squared norm, is passed when the caller knows
         it (it is the layer below's sum of squares).
         """
         if sq_norm is None:
-            sq_norm = inputs.square().sum(dim=-1)
-        return self.activate_and_measure(inputs @ self.weight.T, sq_norm)
+            sq_norm = sum_of_squares(inputs)
+        return self.activate_and_measure(inputs @ self.weight.T, sq_norm, inputs)
 
     def goodness(self, sum_squares):
         """Goodness from the activity's sum of squares (computed once by the caller)."""
-        if self.goodness_kind == "mean_squares":
-            return sum_squares / self.n_units
-        return sum_squares
+        return sum_squares * self._goodness_factor
+
+    @property
+    def _goodness_factor(self):
+        return 1.0 / self.n_units if self.goodness_kind == "mean_squares" else 1.0
 
     def loss(self, positive_goodness, negative_goodness, sample_weight):
         """The layer's loss: row ``i`` of each goodness is the same sample, shown
@@ -264,16 +251,72 @@ class FFLayer(nn.Module):
         )
         return (per_sample * sample_weight).mean()
 
-    def peer_loss(self, positive_activity, sample_weight):
+    def loss_and_gradient(self, layer_pass, sample_weight, peer_normalization=0.0):
+        """The layer's loss on a pass of positive rows, then as many negative ones,
+        and its derivative with respect to the pre-activations.
+
+        The goodness is a sum of squares, so its derivative with respect to a unit
+        is twice the unit's activity, which is also zero where the ReLU is off.
+        The peer term (:meth:`peer_gradient`) passes the ReLU as if it were the
+        identity: Hinton's code adds it to the gradient of each unit's input, so
+        that a unit that is off for every sample is still pulled back towards its
+        peers instead of staying dead.
+        """
+        n_rows = sample_weight.shape[0]
+        goodness = self.goodness(layer_pass.sum_squares).view(2, n_rows)
+        per_sample, d_positive, d_negative = GOODNESS_LOSSES[self.loss_kind].gradients(
+            goodness[0], goodness[1], threshold=self.threshold, alpha=self.alpha
+        )
+        loss = (per_sample * sample_weight).mean()
+        row_factor = sample_weight * (2 * self._goodness_factor / n_rows)
+        d_sum_squares = torch.stack([d_positive, d_negative]).mul_(row_factor)
+        activity = layer_pass.activity
+        d_pre = activity * d_sum_squares.view(-1, 1)
+        if peer_normalization:
+            peer, unit_pull = self.peer_gradient(activity[:n_rows], sample_weight)
+            loss = loss + peer_normalization * peer
+            d_pre[:n_rows].addr_(
+                sample_weight / n_rows, unit_pull, alpha=peer_normalization
+            )
+        return loss, d_pre
+
+    def set_gradients(self, layer_pass, d_pre):
+        """The weights' and bias's gradients, from the loss's derivative
+        ``d_pre`` with respect to the pre-activations (overwritten)."""
+        set_gradient(self.bias, d_pre.sum(dim=0))
+        d_projected = d_pre.mul_(layer_pass.scale.unsqueeze(-1))
+        set_gradient(self.weight, d_projected.T @ layer_pass.inputs)
+
+    def peer_gradient(self, positive_activity, sample_weight):
         """Peer normalisation (Hinton 2022): keep every unit in use.
 
         Each unit's running mean activity on positive data is pulled towards the
         mean over the layer, so no unit stays off and none dominates. The current
         batch enters the running mean with its gradient; the past is a constant.
+
+        Returns the loss and ``unit_pull``: the loss's derivative with respect to
+        the activity of unit ``j`` in row ``i`` is ``unit_pull[j] * w[i] / n``.
         """
-        batch_mean = (positive_activity * sample_weight.unsqueeze(1)).mean(dim=0)
-        running = (
-            PEER_MEAN_DECAY * self.mean_activity + (1 - PEER_MEAN_DECAY) * batch_mean
-        )
-        self.mean_activity.copy_(running.detach())
-        return (running - running.mean()).square().mean()
+        n_rows = sample_weight.shape[0]
+        # A product (bfloat16 under autocast) brought back to the state's dtype.
+        weighted_sum = (sample_weight @ positive_activity).to(self.mean_activity.dtype)
+        batch_mean = weighted_sum / n_rows
+        running = torch.lerp(batch_mean, self.mean_activity, PEER_MEAN_DECAY)
+        self.mean_activity.copy_(running)
+        centred = running - running.mean()
+        unit_pull = centred * (2 * (1 - PEER_MEAN_DECAY) / self.n_units)
+        return centred.square().mean(), unit_pull
+
+
+class LayerPass(NamedTuple):
+    """One layer's forward pass, with what its weights' gradients need.
+
+    ``activity`` has one row per input row, ``sum_squares`` each row's sum of
+    squares, ``scale`` the factor that normalised each row's input, and
+    ``inputs`` the layer's input (for the first layer, the labels of each copy).
+    """
+
+    activity: torch.Tensor
+    sum_squares: torch.Tensor
+    scale: torch.Tensor
+    inputs: torch.Tensor | None

@@ -8,9 +8,9 @@ from torch import nn
 from torch.nn import functional as F
 
 from .graphs import WARMUP_STEPS, capture_step, replay_pays_off, side_stream
-from .layer import GLOBAL, FFLayer, unit_rms_scale
+from .layer import GLOBAL, FFLayer, LayerPass, set_gradient, unit_rms_scale
 from .negatives import NEGATIVE_SAMPLERS
-from .optim import make_optimizer
+from .optim import make_optimizer, step_together
 from .overlay import make_overlay
 
 # Peak extra memory of one block of all-label scoring, in bytes.
@@ -63,17 +63,44 @@ class LabelledFirstLayer:
 
         Returns ``(n_copies * n_rows, n_units)``, copy after copy.
         """
-        return self.for_labels_and_measure(labels_per_copy)[0]
+        return self.for_labels_and_measure(labels_per_copy).activity
 
     def for_labels_and_measure(self, labels_per_copy):
-        """:meth:`for_labels`, and each row's sum of squares."""
+        """The :class:`~.layer.LayerPass` of :meth:`for_labels`; its inputs are
+        the labels."""
         label_columns = F.embedding(labels_per_copy, self.layer.label_weight)
         projected = torch.addcmul(
             self.projected, self.strength.unsqueeze(-1), label_columns
         )
         sq_norm = self.feature_sq_norm + self.strength.square()
-        activity, sum_squares = self.layer.activate_and_measure(projected, sq_norm)
-        return activity.reshape(-1, self.layer.n_units), sum_squares.reshape(-1)
+        activity, sum_squares, scale, _ = self.layer.activate_and_measure(
+            projected, sq_norm
+        )
+        return LayerPass(
+            activity.view(-1, self.layer.n_units),
+            sum_squares.view(-1),
+            scale,
+            labels_per_copy,
+        )
+
+    def set_gradients(self, layer_pass, d_pre):
+        """The first layer's gradients, from the loss's derivative ``d_pre`` with
+        respect to the pre-activations of a :meth:`for_labels_and_measure` pass
+        (overwritten).
+
+        Every copy of a row shares the row's features, so the copies' gradients
+        are summed before the one product with the features; a label's weights
+        collect the gradient of the rows shown with it.
+        """
+        layer, labels = self.layer, layer_pass.inputs
+        set_gradient(layer.bias, d_pre.sum(dim=0))
+        d_projected = d_pre.view(*labels.shape, -1).mul_(layer_pass.scale.unsqueeze(-1))
+        set_gradient(layer.weight, d_projected.sum(dim=0).T @ self.features)
+        by_row = d_projected.mul_(self.strength.unsqueeze(-1)).view(-1, layer.n_units)
+        label_gradient = torch.zeros_like(layer.label_weight)
+        set_gradient(
+            layer.label_weight, label_gradient.index_add_(0, labels.view(-1), by_row)
+        )
 
     @torch.no_grad()
     def for_all_labels(self, out=None):
@@ -101,10 +128,10 @@ class LabelledFirstLayer:
 
     def neutral(self):
         """Activities under the neutral label, ``1 / n_classes`` in every label slot."""
-        return self.neutral_and_measure()[0]
+        return self.neutral_and_measure().activity
 
     def neutral_and_measure(self):
-        """:meth:`neutral`, and each row's sum of squares."""
+        """The :class:`~.layer.LayerPass` of :meth:`neutral`."""
         label_weight = self.layer.label_weight
         n_classes = label_weight.shape[0]
         projected = self.projected + self.strength.unsqueeze(-1) * label_weight.mean(0)
@@ -410,8 +437,13 @@ class FFNetwork:
                 return None
         return (loss_sums / n_samples).tolist()
 
+    @torch.no_grad()
     def _train_step(self, X, y, sample_weight):
         """One batch: a readout step, then ``inner_steps`` steps of every layer.
+
+        Every gradient is written out (no autograd): a layer's loss reaches only
+        its own weights, so each needs one product for its weights' gradient and
+        none for its input's, and the step is a few dozen tensor operations.
 
         Returns each layer's loss (averaged over its inner steps, each taken
         before its update) and the readout's, as 0-d tensors.
@@ -420,115 +452,119 @@ class FFNetwork:
         logits = None
         readout_loss = []
         if self.readout is not None:
-            logits = self.readout(self._neutral_features(first))
-            cross_entropy = F.cross_entropy(logits, y, reduction="none")
-            readout_loss = [(cross_entropy * sample_weight).mean()]
-            logits = logits.detach()
+            logits, loss = self._readout_gradients(first, y, sample_weight)
+            readout_loss = [loss]
         negative_labels = self.sample_negatives(
             labels=y, n_classes=self.n_classes, logits=logits, generator=self.generator
         )
         labels = torch.stack([y, negative_labels])
         if self.training_mode == "greedy":
             if readout_loss:
-                _step(self.optimizers[-1:], readout_loss[0])
+                self.optimizers[-1].step()
             layer_losses = self._greedy_steps(first, labels, sample_weight)
         else:
-            layer_losses = self._joint_steps(first, labels, sample_weight, readout_loss)
+            layer_losses = self._joint_steps(first, labels, sample_weight)
         return layer_losses + readout_loss
 
-    def _joint_steps(self, first, labels, sample_weight, readout_loss):
+    def _readout_gradients(self, first, y, sample_weight):
+        """The readout's cross-entropy on the layers' neutral activities, and its
+        gradients; returns the logits (before the update) and the loss."""
+        features = self._neutral_features(first)
+        logits = self.readout(features)
+        log_probabilities = torch.log_softmax(logits, dim=1)
+        true = y.unsqueeze(1)
+        loss = -(log_probabilities.gather(1, true).squeeze(1) * sample_weight).mean()
+        # d loss / d logits = (softmax - one-hot) * weight / n
+        d_logits = log_probabilities.exp_()
+        d_logits.scatter_(1, true, d_logits.gather(1, true) - 1)
+        d_logits.mul_((sample_weight / y.shape[0]).unsqueeze(1))
+        set_gradient(self.readout.weight, d_logits.T @ features)
+        set_gradient(self.readout.bias, d_logits.sum(dim=0))
+        return logits, loss
+
+    def _joint_steps(self, first, labels, sample_weight):
         """Every layer steps on the same forward pass, ``inner_steps`` times.
 
-        The readout's loss joins the layers' first backward pass and its
-        optimizer their first step. Nothing the layers compute depends on the
-        readout's weights (the negatives were drawn from its logits before any
-        update), so this is the same step as the readout's on its own, bit for
-        bit, for one backward pass fewer per batch.
+        The readout's optimizer joins the layers' first step. Nothing the layers
+        compute depends on the readout's weights (the negatives were drawn from
+        its logits before any update), so this is the same step as the
+        readout's on its own.
         """
         layer_optimizers = self.optimizers[: len(self.layers)]
         total = 0.0
         for step in range(self.inner_steps):
             if step:
                 first.reproject()
-            activities = self._activities(*first.for_labels_and_measure(labels))
-            losses = torch.stack(
-                [
-                    self._layer_loss(layer, activity, sum_squares, sample_weight)
-                    for layer, activity, sum_squares in activities
-                ]
-            )
-            if step == 0 and readout_loss:
-                _step(self.optimizers, losses.sum() + readout_loss[0])
-            else:
-                _step(layer_optimizers, losses.sum())
-            total = total + losses.detach()
+            losses = [
+                self._layer_gradients(index, first, layer_pass, sample_weight)
+                for index, (_, layer_pass) in enumerate(
+                    self._passes(first.for_labels_and_measure(labels))
+                )
+            ]
+            step_together(self.optimizers if step == 0 else layer_optimizers)
+            total = total + torch.stack(losses)
         return list(total / self.inner_steps)
 
     def _greedy_steps(self, first, labels, sample_weight):
         """Layer after layer: all of a layer's steps, then its output moves up."""
         losses = []
         below = None
-        for index, (layer, optimizer) in enumerate(zip(self.layers, self.optimizers)):
+        for index, optimizer in enumerate(self.optimizers[: len(self.layers)]):
             total = 0.0
             for step in range(self.inner_steps):
                 if index == 0 and step:
                     first.reproject()
-                output, sum_squares = self._layer_output(index, first, labels, below)
-                loss = self._layer_loss(layer, output, sum_squares, sample_weight)
-                _step([optimizer], loss)
-                total = total + loss.detach()
+                layer_pass = self._layer_pass(index, first, labels, below)
+                loss = self._layer_gradients(index, first, layer_pass, sample_weight)
+                optimizer.step()
+                total = total + loss
             losses.append(total / self.inner_steps)
-            with torch.no_grad():
-                if index == 0:
-                    first.reproject()
-                below = self._layer_output(index, first, labels, below)
+            if index == 0:
+                first.reproject()
+            below = self._layer_pass(index, first, labels, below)
         return losses
 
-    def _layer_output(self, index, first, labels, below):
-        """Layer ``index``'s activity and sum of squares, given the layer below's."""
+    def _layer_pass(self, index, first, labels, below):
+        """Layer ``index``'s pass, given the pass of the layer below."""
         if index == 0:
             return first.for_labels_and_measure(labels)
-        return self.layers[index].forward_and_measure(*below)
+        return self.layers[index].forward_and_measure(below.activity, below.sum_squares)
 
-    def _layer_loss(self, layer, activity, sum_squares, sample_weight):
-        """A layer's loss on a stacked batch: positive rows first, then negative."""
-        n_rows = sample_weight.shape[0]
-        goodness = layer.goodness(sum_squares)
-        loss = layer.loss(goodness[:n_rows], goodness[n_rows:], sample_weight)
-        if self.peer_normalization:
-            peer_loss = layer.peer_loss(activity[:n_rows], sample_weight)
-            loss = loss + self.peer_normalization * peer_loss
+    def _layer_gradients(self, index, first, layer_pass, sample_weight):
+        """Set layer ``index``'s gradients from its own loss on ``layer_pass``
+        (positive rows first, then negative); returns the loss."""
+        layer = self.layers[index]
+        loss, d_pre = layer.loss_and_gradient(
+            layer_pass, sample_weight, self.peer_normalization
+        )
+        (first if index == 0 else layer).set_gradients(layer_pass, d_pre)
         return loss
 
-    def _activities(self, first_activity, first_sum_squares, n_layers=None):
-        """Yield ``(layer, activity, sum_squares)`` up the stack.
+    def _passes(self, first_pass, n_layers=None):
+        """Yield ``(layer, layer_pass)`` up the stack, from the first layer's pass.
 
-        Each layer's input is detached: this is what keeps every gradient inside
-        its own layer. The activity's sum of squares gives both the layer's
-        goodness and the next layer's normalisation, so it is computed once.
+        The activity's sum of squares gives both the layer's goodness and the
+        next layer's normalisation, so it is computed once.
         """
-        activity, sum_squares = first_activity, first_sum_squares
+        layer_pass = first_pass
         for index, layer in enumerate(self.layers[:n_layers]):
             if index:
-                activity, sum_squares = layer.forward_and_measure(
-                    activity.detach(), sum_squares.detach()
+                layer_pass = layer.forward_and_measure(
+                    layer_pass.activity, layer_pass.sum_squares
                 )
-            yield layer, activity, sum_squares
+            yield layer, layer_pass
 
     # ---------------------------------------------------------------- prediction
     @torch.no_grad()
     def _neutral_features(self, first):
-        """The readout's input: every layer's neutral-label activity, at unit RMS.
-
-        Computed without autograd: the readout learns from these activities but
-        sends no gradient back into the layers.
-        """
-        activities = self._activities(
-            *first.neutral_and_measure(), self.prediction_layers[-1] + 1
+        """The readout's input: every layer's neutral-label activity, at unit RMS."""
+        passes = self._passes(
+            first.neutral_and_measure(), self.prediction_layers[-1] + 1
         )
         normalised = [
-            activity * unit_rms_scale(sum_squares, layer.n_units).unsqueeze(1)
-            for index, (layer, activity, sum_squares) in enumerate(activities)
+            layer_pass.activity
+            * unit_rms_scale(layer_pass.sum_squares, layer.n_units).unsqueeze(1)
+            for index, (layer, layer_pass) in enumerate(passes)
             if index in self.prediction_layers
         ]
         return torch.cat(normalised, dim=1)
@@ -616,8 +652,8 @@ class FFNetwork:
         blocks = []
         for rows in self._blocks(X, self._block_rows(1)):
             first = LabelledFirstLayer(self.layers[0], self.overlay, rows)
-            activities = self._activities(*first.neutral_and_measure())
-            blocks.append([activity for _, activity, _ in activities])
+            passes = self._passes(first.neutral_and_measure())
+            blocks.append([layer_pass.activity for _, layer_pass in passes])
         return [torch.cat(per_layer)[: X.shape[0]] for per_layer in zip(*blocks)]
 
     @torch.inference_mode()
@@ -707,14 +743,6 @@ class FFNetwork:
         config = {"input_normalization": "row", **state["config"]}
         self.__init__(**config, device=device, dtype=dtype)
         self.restore(state)
-
-
-def _step(optimizers, loss):
-    for optimizer in optimizers:
-        optimizer.zero_grad(set_to_none=True)
-    loss.backward()
-    for optimizer in optimizers:
-        optimizer.step()
 
 
 def _map_tensors(tree, function, leaf=torch.Tensor):

@@ -77,15 +77,49 @@ class FusedOptimizer:
             return value.to(device=parameter.device, dtype=torch.float32)
         return value.to(device=parameter.device, dtype=parameter.dtype)
 
-    @torch.no_grad()
     def step(self):
-        for group in self.param_groups:
-            params = [p for p in group["params"] if p.grad is not None]
-            if params:
-                self._update(group, params, [p.grad for p in params])
+        step_together([self])
 
-    def _update(self, group, params, grads):
+    def _settings(self, group):
+        """The kernel's settings for ``group`` at this step, as a hashable
+        tuple: groups with equal settings share one kernel call."""
         raise NotImplementedError
+
+    def _state_of(self, parameter):
+        """The state of ``parameter``, created at its first step."""
+        raise NotImplementedError
+
+    def _apply(self, settings, params, grads, states):
+        """One kernel call on ``params`` (which may belong to several optimizers
+        of this kind)."""
+        raise NotImplementedError
+
+
+@torch.no_grad()
+def step_together(optimizers):
+    """Step every optimizer of ``optimizers``: the parameters of all groups whose
+    settings are equal are updated by a single kernel call.
+
+    A network has an optimizer per layer (each layer learns alone), but they
+    usually share every setting: one call instead of two per optimizer saves
+    most of the time an update takes on a small network. The kernels work
+    element by element, so the result is the same to the last bit.
+    """
+    pending = {}
+    for optimizer in optimizers:
+        for group in optimizer.param_groups:
+            params = [p for p in group["params"] if p.grad is not None]
+            if not params:
+                continue
+            key = (type(optimizer), optimizer._settings(group))
+            _, same_params, grads, states = pending.setdefault(
+                key, (optimizer, [], [], [])
+            )
+            same_params += params
+            grads += [p.grad for p in params]
+            states += [optimizer._state_of(p) for p in params]
+    for (_, settings), (optimizer, params, grads, states) in pending.items():
+        optimizer._apply(settings, params, grads, states)
 
 
 class Adam(FusedOptimizer):
@@ -107,11 +141,14 @@ class Adam(FusedOptimizer):
         )
         super().__init__(params, defaults)
 
-    def _update(self, group, params, grads):
-        states = [self._adam_state(p) for p in params]
+    def _settings(self, group):
+        beta1, beta2 = group["betas"]
+        return group["lr"], beta1, beta2, group["weight_decay"], self._epsilon(group)
+
+    def _apply(self, settings, params, grads, states):
+        lr, beta1, beta2, weight_decay, eps = settings
         steps = [state["step"] for state in states]
         torch._foreach_add_(steps, 1)
-        beta1, beta2 = group["betas"]
         torch._fused_adam_(
             params,
             grads,
@@ -120,15 +157,15 @@ class Adam(FusedOptimizer):
             [],
             steps,
             amsgrad=False,
-            lr=group["lr"],
+            lr=lr,
             beta1=beta1,
             beta2=beta2,
-            weight_decay=group["weight_decay"],
-            eps=self._epsilon(group),
+            weight_decay=weight_decay,
+            eps=eps,
             maximize=False,
         )
 
-    def _adam_state(self, parameter):
+    def _state_of(self, parameter):
         state = self.state.get(parameter)
         if state is None:
             state = self.state[parameter] = dict(
@@ -186,13 +223,22 @@ class SGD(FusedOptimizer):
         )
         super().__init__(params, defaults)
 
-    def _update(self, group, params, grads):
-        momentum = group["momentum"]
+    def _settings(self, group):
+        # The first step of a momentum buffer starts it from the gradient: a
+        # group whose buffers do not exist yet steps apart from the others.
+        first_step = bool(group["momentum"]) and all(
+            self.state.get(p, {}).get("momentum_buffer") is None
+            for p in group["params"]
+        )
+        return group["lr"], group["momentum"], group["weight_decay"], first_step
+
+    def _state_of(self, parameter):
+        return self.state.setdefault(parameter, {})
+
+    def _apply(self, settings, params, grads, states):
+        lr, momentum, weight_decay, first_step = settings
         buffers = []
-        first_step = False
         if momentum:
-            states = [self.state.setdefault(p, {}) for p in params]
-            first_step = all(state.get("momentum_buffer") is None for state in states)
             for state, grad in zip(states, grads):
                 if state.get("momentum_buffer") is None:
                     state["momentum_buffer"] = torch.empty_like(grad)
@@ -201,11 +247,11 @@ class SGD(FusedOptimizer):
             params,
             grads,
             buffers,
-            weight_decay=group["weight_decay"],
+            weight_decay=weight_decay,
             momentum=momentum,
-            lr=group["lr"],
-            dampening=group["dampening"],
-            nesterov=group["nesterov"],
+            lr=lr,
+            dampening=0.0,
+            nesterov=False,
             maximize=False,
             is_first_step=first_step,
         )
