@@ -93,10 +93,13 @@ class LabelledFirstLayer:
         collect the gradient of the rows shown with it.
         """
         layer, labels = self.layer, layer_pass.inputs
-        set_gradient(layer.bias, d_pre.sum(dim=0))
-        d_projected = d_pre.view(*labels.shape, -1).mul_(layer_pass.scale.unsqueeze(-1))
-        set_gradient(layer.weight, d_projected.sum(dim=0).T @ self.features)
-        by_row = d_projected.mul_(self.strength.unsqueeze(-1)).view(-1, layer.n_units)
+        by_copy = d_pre.view(*labels.shape, -1)
+        over_copies = by_copy.sum(dim=0)
+        set_gradient(layer.bias, over_copies.sum(dim=0))
+        d_features = over_copies.mul_(layer_pass.scale.unsqueeze(-1))
+        set_gradient(layer.weight, d_features.T @ self.features)
+        label_factor = (layer_pass.scale * self.strength).unsqueeze(-1)
+        by_row = by_copy.mul_(label_factor).view(-1, layer.n_units)
         label_gradient = torch.zeros_like(layer.label_weight)
         set_gradient(
             layer.label_weight, label_gradient.index_add_(0, labels.view(-1), by_row)
@@ -134,7 +137,7 @@ class LabelledFirstLayer:
         """The :class:`~.layer.LayerPass` of :meth:`neutral`."""
         label_weight = self.layer.label_weight
         n_classes = label_weight.shape[0]
-        projected = self.projected + self.strength.unsqueeze(-1) * label_weight.mean(0)
+        projected = torch.addr(self.projected, self.strength, label_weight.mean(0))
         sq_norm = self.feature_sq_norm + self.strength.square() / n_classes
         return self.layer.activate_and_measure(projected, sq_norm)
 
@@ -558,16 +561,16 @@ class FFNetwork:
     @torch.no_grad()
     def _neutral_features(self, first):
         """The readout's input: every layer's neutral-label activity, at unit RMS."""
-        passes = self._passes(
-            first.neutral_and_measure(), self.prediction_layers[-1] + 1
-        )
-        normalised = [
-            layer_pass.activity
-            * unit_rms_scale(layer_pass.sum_squares, layer.n_units).unsqueeze(1)
-            for index, (layer, layer_pass) in enumerate(passes)
-            if index in self.prediction_layers
-        ]
-        return torch.cat(normalised, dim=1)
+        n_layers = self.prediction_layers[-1] + 1
+        passes = self._passes(first.neutral_and_measure(), n_layers)
+        widths = [self.layers[index].n_units for index in self.prediction_layers]
+        features = first.projected.new_empty((first.projected.shape[0], sum(widths)))
+        columns = iter(features.split(widths, dim=1))
+        for index, (layer, layer_pass) in enumerate(passes):
+            if index in self.prediction_layers:
+                scale = unit_rms_scale(layer_pass.sum_squares, layer.n_units)
+                torch.mul(layer_pass.activity, scale.unsqueeze(1), out=next(columns))
+        return features
 
     def _block_rows(self, n_copies):
         """Rows per scoring block: their ``n_copies`` overlaid copies fit in
