@@ -25,6 +25,10 @@ from sklearn.utils.validation import (
 )
 
 from ._backend import FFNetwork
+from ._backend.goodness import GOODNESS
+from ._backend.losses import LAYER_LOSSES
+from ._backend.negatives import NEGATIVE_SAMPLERS
+from ._backend.overlay import OVERLAYS
 from ._interrupt import StopOnInterrupt
 from ._precision import MIXED_PRECISIONS, matmul_precision
 from ._progress import epoch_progress
@@ -378,15 +382,17 @@ class ForwardForwardClassifier(ClassifierMixin, BaseEstimator):
     True
     """
 
+    # The registries' keys are live views: an entry registered from outside
+    # the package is a valid option at once (see "Extending skff").
     _parameter_constraints: dict = {
         "hidden_layer_sizes": [
             "array-like",
             Interval(Integral, 1, None, closed="left"),
         ],
-        "loss": [StrOptions({"symba", "threshold"})],
+        "loss": [StrOptions(LAYER_LOSSES.keys())],
         "symba_alpha": [Interval(Real, 0, None, closed="neither")],
         "threshold": [Interval(Real, 0, None, closed="neither")],
-        "goodness": [StrOptions({"mean_squares", "sum_squares"})],
+        "goodness": [StrOptions(GOODNESS.keys())],
         "normalization": [StrOptions({"rms", "l2"})],
         "input_normalization": [StrOptions({"global", "row"})],
         "peer_normalization": [Interval(Real, 0, None, closed="left")],
@@ -405,9 +411,9 @@ class ForwardForwardClassifier(ClassifierMixin, BaseEstimator):
             Interval(Integral, 1, None, closed="left"),
         ],
         "max_iter": [Interval(Integral, 1, None, closed="left")],
-        "label_overlay": [StrOptions({"append", "replace"})],
+        "label_overlay": [StrOptions(OVERLAYS.keys())],
         "label_scale": [Interval(Real, 0, None, closed="neither")],
-        "negatives": [StrOptions({"random", "hard", "shuffle"})],
+        "negatives": [StrOptions(NEGATIVE_SAMPLERS.keys())],
         "prediction": [StrOptions({"goodness", "softmax", "combined"})],
         "class_weight": [dict, StrOptions({"balanced"}), None],
         "early_stopping": ["boolean"],
@@ -673,7 +679,8 @@ class ForwardForwardClassifier(ClassifierMixin, BaseEstimator):
             normalization=self.normalization,
             input_normalization=self.input_normalization,
             negatives=self.negatives,
-            softmax_readout=self.negatives == "hard" or self.prediction != "goodness",
+            softmax_readout=NEGATIVE_SAMPLERS[self.negatives].needs_logits
+            or self.prediction != "goodness",
             prediction_layers=self._prediction_layers(len(hidden_layer_sizes)),
             optimizer=self.optimizer,
         )
@@ -935,11 +942,7 @@ class ForwardForwardClassifier(ClassifierMixin, BaseEstimator):
         network = self.network_
         X_t = _to_tensor(X, network.device)
         if self.prediction == "goodness":
-            scores = _to_numpy(network.goodness_scores(X_t))
-            if network.config["loss"] == "symba":
-                # The loss models p(a label beats another) as the sigmoid of
-                # alpha times their goodness gap, so alpha scales the logits.
-                scores = scores * network.config["symba_alpha"]
+            scores = _to_numpy(network.goodness_scores(X_t)) * network.logit_scale
         else:
             if network.readout is None:
                 raise ValueError(

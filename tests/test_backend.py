@@ -111,7 +111,7 @@ def explicit_step_gradients(network, X, y, negatives, sample_weight):
             scale = torch.ones_like(scale)
         pre_activation = scale * (inputs @ weight.T) + layer.bias
         activity = torch.relu(pre_activation)
-        goodness = layer.goodness(activity.square().sum(1))
+        goodness = layer.goodness(activity, activity.square().sum(1))
         total = total + layer.loss(goodness[:n_rows], goodness[n_rows:], sample_weight)
         if network.peer_normalization:
             through = pre_activation + (activity - pre_activation).detach()
@@ -395,7 +395,7 @@ def test_greedy_mode_trains_each_layer_on_the_updated_layer_below():
     layer = reference.layers[1]
     for _ in range(3):
         output = layer(below, below.square().sum(1))
-        goodness = layer.goodness(output.square().sum(1))
+        goodness = layer.goodness(output, output.square().sum(1))
         loss = layer.loss(goodness[: len(y)], goodness[len(y) :], torch.ones(len(y)))
         reference.optimizers[1].zero_grad()
         loss.backward()
@@ -804,7 +804,7 @@ def test_replay_is_planned_only_where_it_can_work():
 @pytest.mark.parametrize("loss", ["threshold", "symba"])
 def test_a_layer_loss_is_log_2_where_it_cannot_tell_positive_from_negative(loss):
     layer = make_network(loss=loss).layers[0]
-    at_threshold = torch.full((5,), layer.threshold)
+    at_threshold = torch.full((5,), layer.layer_loss.threshold)
     value = layer.loss(at_threshold, at_threshold, torch.ones(5))
     torch.testing.assert_close(value, torch.tensor(math.log(2)))
 

@@ -315,7 +315,7 @@ def test_warm_start_takes_a_new_learning_rate_but_not_a_new_shape(blobs):
     clf.set_params(learning_rate_init=0.01, threshold=3.0).fit(X, y)
     for optimizer in clf.network_.optimizers:
         assert all(group["lr"] == 0.01 for group in optimizer.param_groups)
-    assert all(layer.threshold == 3.0 for layer in clf.network_.layers)
+    assert all(layer.layer_loss.threshold == 3.0 for layer in clf.network_.layers)
     clf.set_params(hidden_layer_sizes=(10,))
     with pytest.raises(ValueError, match=r"hidden_layer_sizes=\(10,\) \(fitted with"):
         clf.fit(X, y)

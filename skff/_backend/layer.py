@@ -5,7 +5,9 @@ from typing import NamedTuple
 
 import torch
 from torch import nn
-from torch.nn import functional as F
+
+from .goodness import GOODNESS
+from .losses import LAYER_LOSSES
 
 # Added to the input's length before dividing by it, so an all-zero row maps to zero
 # instead of NaN (the Keras example uses the same guard).
@@ -29,51 +31,6 @@ GLOBAL = "global"
 # Rows summed together when fitting the global scale.
 GLOBAL_BLOCK = 4096
 
-
-class ThresholdLoss:
-    """Logistic loss on goodness minus threshold, positives up and negatives down.
-
-    ``softplus(-x) = -log(sigmoid(x))``: the negative log-likelihood of
-    ``p(positive) = sigmoid(goodness - threshold)`` for both kinds of data
-    (Hinton 2022), averaged over the two.
-    """
-
-    def __call__(self, positive_goodness, negative_goodness, *, threshold, alpha):
-        positive = F.softplus(threshold - positive_goodness)
-        return (positive + F.softplus(negative_goodness - threshold)) / 2
-
-    def gradients(self, positive_goodness, negative_goodness, *, threshold, alpha):
-        """The per-sample loss and its derivatives with respect to both goodnesses."""
-        positive_gap = threshold - positive_goodness
-        negative_gap = negative_goodness - threshold
-        loss = (F.softplus(positive_gap) + F.softplus(negative_gap)) / 2
-        return loss, -torch.sigmoid(positive_gap) / 2, torch.sigmoid(negative_gap) / 2
-
-
-class SymbaLoss:
-    """Logistic loss on the gap between a row's positive and negative goodness.
-
-    SymBa (Lee and Song 2023): ``-log(sigmoid(alpha * (positive - negative)))``.
-    Each row's positive and negative copy form a pair, and only their
-    difference counts, so positive and negative data pull with equal force
-    and no threshold has to be chosen.
-    """
-
-    def __call__(self, positive_goodness, negative_goodness, *, threshold, alpha):
-        return F.softplus(alpha * (negative_goodness - positive_goodness))
-
-    def gradients(self, positive_goodness, negative_goodness, *, threshold, alpha):
-        """The per-sample loss and its derivatives with respect to both goodnesses."""
-        gap = alpha * (negative_goodness - positive_goodness)
-        pull = alpha * torch.sigmoid(gap)
-        return F.softplus(gap), -pull, pull
-
-
-# Per-sample losses on the goodness of each row under its true and a wrong label.
-# Each is called with both settings, so a new loss is one more entry here: a
-# class whose call gives the loss and whose ``gradients`` gives it with its
-# derivatives (training computes every gradient by hand, without autograd).
-GOODNESS_LOSSES = {"threshold": ThresholdLoss(), "symba": SymbaLoss()}
 
 # Decay of the running mean activity of each unit, for peer normalisation.
 PEER_MEAN_DECAY = 0.9
@@ -102,11 +59,11 @@ class FFLayer(nn.Module):
     ----------
     n_inputs, n_units : int
         Width of the input and of the layer.
-    goodness : {"mean_squares", "sum_squares"}
-        Goodness of an activity vector: the mean or the sum of its squares.
-    loss : {"threshold", "symba"}
-        The layer's loss on the goodness of a positive and a negative row (see
-        :data:`GOODNESS_LOSSES`).
+    goodness : str
+        Goodness of an activity vector, a key of :data:`.goodness.GOODNESS`.
+    loss : str
+        The layer's loss on the goodness of a positive and a negative row, a key
+        of :data:`.losses.LAYER_LOSSES`.
     threshold : float
         Goodness above which a sample counts as positive data (``"threshold"``).
     alpha : float
@@ -142,10 +99,8 @@ class FFLayer(nn.Module):
         super().__init__()
         self.n_inputs = n_inputs
         self.n_units = n_units
-        self.goodness_kind = goodness
-        self.loss_kind = loss
-        self.threshold = threshold
-        self.alpha = alpha
+        self.goodness_function = GOODNESS[goodness](n_units)
+        self.set_loss(loss, threshold=threshold, alpha=alpha)
         self.normalization = normalization
         if normalization == GLOBAL:
             # Not fitted yet: fit_global_scale sets it from the training data.
@@ -169,6 +124,10 @@ class FFLayer(nn.Module):
         self.register_buffer(
             "mean_activity", torch.zeros(n_units, dtype=dtype, device=device)
         )
+
+    def set_loss(self, loss, *, threshold, alpha):
+        """Train by the layer loss registered as ``loss`` (:mod:`.losses`)."""
+        self.layer_loss = LAYER_LOSSES[loss](threshold=threshold, alpha=alpha)
 
     def input_scale(self, sq_norm):
         """Per-row factor that normalises an input of squared norm ``sq_norm``."""
@@ -232,52 +191,44 @@ class FFLayer(nn.Module):
             sq_norm = sum_of_squares(inputs)
         return self.activate_and_measure(inputs @ self.weight.T, sq_norm, inputs)
 
-    def goodness(self, sum_squares):
-        """Goodness from the activity's sum of squares (computed once by the caller)."""
-        return sum_squares * self._goodness_factor
-
-    @property
-    def _goodness_factor(self):
-        return 1.0 / self.n_units if self.goodness_kind == "mean_squares" else 1.0
+    def goodness(self, activity, sum_squares):
+        """Goodness of each row (see :mod:`.goodness`); ``sum_squares`` is the
+        activity's, computed once by the caller."""
+        return self.goodness_function(activity, sum_squares)
 
     def loss(self, positive_goodness, negative_goodness, sample_weight):
         """The layer's loss: row ``i`` of each goodness is the same sample, shown
         with its true label and with a wrong one."""
-        per_sample = GOODNESS_LOSSES[self.loss_kind](
-            positive_goodness,
-            negative_goodness,
-            threshold=self.threshold,
-            alpha=self.alpha,
-        )
+        per_sample = self.layer_loss(positive_goodness, negative_goodness)
         return (per_sample * sample_weight).mean()
 
     def loss_and_gradient(self, layer_pass, sample_weight, peer_normalization=0.0):
         """The layer's loss on a pass of positive rows, then as many negative ones,
         and its derivative with respect to the pre-activations.
 
-        The goodness is a sum of squares, so its derivative with respect to a unit
-        is twice the unit's activity, which is also zero where the ReLU is off.
-        The peer term (:meth:`peer_gradient`) passes the ReLU as if it were the
-        identity: Hinton's code adds it to the gradient of each unit's input, so
-        that a unit that is off for every sample is still pulled back towards its
-        peers instead of staying dead.
+        The derivative with respect to the activity is also the one with respect
+        to the pre-activation where the ReLU is on, and the goodness's is zero
+        where it is off. The peer term (:meth:`peer_gradient`) passes the ReLU
+        as if it were the identity: Hinton's code adds it to the gradient of
+        each unit's input, so that a unit that is off for every sample is still
+        pulled back towards its peers instead of staying dead.
         """
         n_rows = sample_weight.shape[0]
-        goodness = self.goodness(layer_pass.sum_squares).view(2, n_rows)
-        per_sample, d_positive, d_negative = GOODNESS_LOSSES[self.loss_kind].gradients(
-            goodness[0], goodness[1], threshold=self.threshold, alpha=self.alpha
+        activity, sum_squares = layer_pass.activity, layer_pass.sum_squares
+        goodness = self.goodness(activity, sum_squares).view(2, n_rows)
+        per_sample, d_positive, d_negative = self.layer_loss.gradients(
+            goodness[0], goodness[1]
         )
         loss = (per_sample * sample_weight).mean()
-        row_factor = sample_weight * (2 * self._goodness_factor / n_rows)
-        d_sum_squares = torch.stack([d_positive, d_negative]).mul_(row_factor)
-        activity = layer_pass.activity
-        d_pre = activity * d_sum_squares.view(-1, 1)
+        row_weight = sample_weight / n_rows
+        d_goodness = torch.stack([d_positive, d_negative]).mul_(row_weight)
+        d_pre = self.goodness_function.gradient(
+            activity, sum_squares, d_goodness.view(-1)
+        )
         if peer_normalization:
             peer, unit_pull = self.peer_gradient(activity[:n_rows], sample_weight)
             loss = loss + peer_normalization * peer
-            d_pre[:n_rows].addr_(
-                sample_weight / n_rows, unit_pull, alpha=peer_normalization
-            )
+            d_pre[:n_rows].addr_(row_weight, unit_pull, alpha=peer_normalization)
         return loss, d_pre
 
     def set_gradients(self, layer_pass, d_pre):

@@ -1,27 +1,39 @@
 """Negative-label samplers: the label each row is shown with as negative data.
 
-Every sampler takes the keywords ``labels``, ``n_classes``, ``logits`` (the
-softmax readout's current logits, or ``None`` when no readout is trained) and
-``generator``, and returns one label per row. A new strategy is one more
-function in :data:`NEGATIVE_SAMPLERS`.
+A sampler is a class registered in :data:`NEGATIVE_SAMPLERS`. Called with the
+keywords ``labels``, ``n_classes``, ``logits`` (the softmax readout's current
+logits, or ``None`` when no readout is trained) and ``generator``, it returns
+one label per row. One that reads ``logits`` says so with ``needs_logits``:
+the estimator then trains the readout whatever it predicts with.
 """
 
 import torch
 
 
-def random_wrong_labels(*, labels, n_classes, logits, generator):
+class NegativeSampler:
+    """Base class of the negative-label samplers."""
+
+    needs_logits = False
+
+    def __call__(self, *, labels, n_classes, logits, generator):
+        raise NotImplementedError
+
+
+class RandomWrongLabels(NegativeSampler):
     """A label drawn uniformly among the ``n_classes - 1`` wrong ones, per row.
 
     Adding an offset in ``[1, n_classes)`` modulo ``n_classes`` can never give back
     the true label, and every wrong label is equally likely.
     """
-    offset = torch.randint(
-        1, n_classes, labels.shape, generator=generator, device=labels.device
-    )
-    return (labels + offset) % n_classes
+
+    def __call__(self, *, labels, n_classes, logits, generator):
+        offset = torch.randint(
+            1, n_classes, labels.shape, generator=generator, device=labels.device
+        )
+        return (labels + offset) % n_classes
 
 
-def hard_wrong_labels(*, labels, n_classes, logits, generator):
+class HardWrongLabels(NegativeSampler):
     """A wrong label drawn in proportion to the model's own belief in it.
 
     Hinton (2022): negatives the model confuses with the truth teach it most. The
@@ -30,24 +42,36 @@ def hard_wrong_labels(*, labels, n_classes, logits, generator):
     diverging readout (NaN logits) falls back to uniform wrong labels until the
     epoch ends and the divergence is reported.
     """
-    probabilities = torch.softmax(logits.float(), dim=1).nan_to_num_(0.0) + 1e-6
-    probabilities.scatter_(1, labels.unsqueeze(1), 0.0)
-    return torch.multinomial(probabilities, 1, generator=generator).squeeze(1)
+
+    needs_logits = True
+
+    def __call__(self, *, labels, n_classes, logits, generator):
+        probabilities = torch.softmax(logits.float(), dim=1).nan_to_num_(0.0) + 1e-6
+        probabilities.scatter_(1, labels.unsqueeze(1), 0.0)
+        return torch.multinomial(probabilities, 1, generator=generator).squeeze(1)
 
 
-def shuffled_labels(*, labels, n_classes, logits, generator):
+class ShuffledLabels(NegativeSampler):
     """The batch's own labels in a random order, as the Keras example draws them.
 
     About one row in ``n_classes`` gets its own label back, so some "negative"
     data is in fact positive. It is here to reproduce that example; the other
     samplers never return the true label.
     """
-    order = torch.randperm(labels.shape[0], generator=generator, device=labels.device)
-    return labels[order]
 
+    def __call__(self, *, labels, n_classes, logits, generator):
+        order = torch.randperm(
+            labels.shape[0], generator=generator, device=labels.device
+        )
+        return labels[order]
+
+
+random_wrong_labels = RandomWrongLabels()
+hard_wrong_labels = HardWrongLabels()
+shuffled_labels = ShuffledLabels()
 
 NEGATIVE_SAMPLERS = {
-    "random": random_wrong_labels,
-    "hard": hard_wrong_labels,
-    "shuffle": shuffled_labels,
+    "random": RandomWrongLabels,
+    "hard": HardWrongLabels,
+    "shuffle": ShuffledLabels,
 }

@@ -279,7 +279,7 @@ class FFNetwork:
         self.device = torch.device(device)
         self.dtype = dtype
         self.n_classes = n_classes
-        self.sample_negatives = NEGATIVE_SAMPLERS[negatives]
+        self.sample_negatives = NEGATIVE_SAMPLERS[negatives]()
         self.prediction_layers = prediction_layers
         self.peer_normalization = peer_normalization
         self.training_mode = training_mode
@@ -354,9 +354,7 @@ class FFNetwork:
         self.training_mode = training_mode
         self.inner_steps = inner_steps
         for layer in self.layers:
-            layer.threshold = threshold
-            layer.loss_kind = loss
-            layer.alpha = symba_alpha
+            layer.set_loss(loss, threshold=threshold, alpha=symba_alpha)
         self.scale_learning_rate(1.0)
         for optimizer, decay in zip(self.optimizers, self._weight_decays()):
             for group in optimizer.param_groups:
@@ -370,6 +368,11 @@ class FFNetwork:
         for optimizer, rate in zip(self.optimizers, self._learning_rates()):
             for group in optimizer.param_groups:
                 group["lr"] = rate * factor
+
+    @property
+    def logit_scale(self):
+        """The factor on summed goodness that gives logits: the layer loss's."""
+        return self.layers[0].layer_loss.logit_scale
 
     def _learning_rates(self):
         """The configured rate of each optimizer: the layers', then the readout's."""
@@ -645,7 +648,7 @@ class FFNetwork:
             if index:
                 activity = layer.forward_into(activity, sum_squares, out=buffers[index])
                 sum_squares = torch.linalg.vector_norm(activity, dim=1).square_()
-            goodness.append(layer.goodness(sum_squares))
+            goodness.append(layer.goodness(activity, sum_squares))
         return torch.stack(goodness, dim=-1).reshape(X.shape[0], self.n_classes, -1)
 
     @torch.inference_mode()
