@@ -60,6 +60,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.neural_network import MLPClassifier
 
 from skff import ForwardForwardClassifier
+from skff.backend import learning_rate_factor
 from skff.datasets import load_mnist
 from skff.recipes import hinton_2022, keras_example
 
@@ -120,7 +121,10 @@ def train_forward_forward(model, n_epochs, data, log):
     }
     # The factor fit(max_iter=n_epochs) applies to the rate in each epoch.
     model.set_params(warm_start=True, max_iter=n_epochs)
-    factors = [model._schedule(epoch, incremental=False) for epoch in range(n_epochs)]
+    factors = [
+        learning_rate_factor(model.learning_rate, epoch, n_epochs)
+        for epoch in range(n_epochs)
+    ]
     for factor in factors:
         scaled = {k: (None if v is None else v * factor) for k, v in rates.items()}
         # A fit of one epoch runs at the full rate of its own schedule.

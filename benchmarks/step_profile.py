@@ -21,8 +21,8 @@ from _machine import machine_info, synchronize
 from torch.profiler import ProfilerActivity, profile
 
 from skff import ForwardForwardClassifier
-from skff._classifier import _auto_batch_size
 from skff._precision import matmul_precision
+from skff.backend import auto_batch_size
 from skff.recipes import hinton_2022
 
 RESULTS = Path(__file__).parent / "results"
@@ -50,7 +50,7 @@ def profile_recipe(recipe, device, mixed_precision, n_steps, data_home):
     )
     batch = clf.batch_size
     if batch == "auto":  # as fit resolves it for MNIST's 60,000 rows
-        batch = _auto_batch_size(N_ROWS)
+        batch = auto_batch_size(N_ROWS)
     X, y, _ = training_rows(data_home)
     X, y = X[: batch * n_steps], y[: batch * n_steps]
     clf.fit(X[: 4 * batch], y[: 4 * batch])  # builds the network, warms up

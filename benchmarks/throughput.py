@@ -82,12 +82,12 @@ def run_one(hidden, batch_size, epochs, data_home, device, mixed_precision):
     import torch
 
     from skff import ForwardForwardClassifier
-    from skff._classifier import _auto_batch_size
+    from skff.backend import auto_batch_size
 
     X, y, data = training_rows(data_home)
     setting = batch_size
     if batch_size == "auto":  # what fit resolves it to for these rows
-        batch_size = _auto_batch_size(len(X))
+        batch_size = auto_batch_size(len(X))
     widths = [N_FEATURES + N_CLASSES, *hidden]
     pairs = list(zip(widths[:-1], widths[1:]))
     per_sample = 8 * sum(n_in * n_out for n_in, n_out in pairs)

@@ -29,6 +29,7 @@ from ._backend.goodness import GOODNESS
 from ._backend.losses import LAYER_LOSSES
 from ._backend.negatives import NEGATIVE_SAMPLERS
 from ._backend.overlay import OVERLAYS
+from ._backend.schedule import auto_batch_size, learning_rate_factor
 from ._interrupt import StopOnInterrupt
 from ._precision import MIXED_PRECISIONS, matmul_precision
 from ._progress import epoch_progress
@@ -37,10 +38,6 @@ from ._threads import torch_threads
 # Training rows, evenly spaced, on which goodness_scale_ is fitted: enough for
 # a stable median, few enough to cost little next to an epoch.
 GOODNESS_SCALE_ROWS = 1000
-# batch_size="auto" gives every epoch at least this many steps, in batches of
-# no fewer rows than MIN_AUTO_BATCH.
-MIN_STEPS_PER_EPOCH = 10
-MIN_AUTO_BATCH = 16
 
 
 class ForwardForwardClassifier(ClassifierMixin, BaseEstimator):
@@ -778,7 +775,7 @@ class ForwardForwardClassifier(ClassifierMixin, BaseEstimator):
         data = [_to_tensor(array, device) for array in (X, y, sample_weight)]
         batch_size = self.batch_size
         if batch_size == "auto":
-            batch_size = _auto_batch_size(X.shape[0])
+            batch_size = auto_batch_size(X.shape[0])
         batch_size = min(batch_size, X.shape[0])
         early_stopping = X_val is not None
         self._start_stopping_criterion(early_stopping)
@@ -788,7 +785,13 @@ class ForwardForwardClassifier(ClassifierMixin, BaseEstimator):
         with StopOnInterrupt() as stop_requested:
             for epoch in range(1 if incremental else self.max_iter):
                 started = time.perf_counter()
-                network.scale_learning_rate(self._schedule(epoch, incremental))
+                # partial_fit knows no horizon: it keeps the full rate.
+                factor = learning_rate_factor(
+                    "constant" if incremental else self.learning_rate,
+                    epoch,
+                    self.max_iter,
+                )
+                network.scale_learning_rate(factor)
                 try:
                     with epoch_progress(
                         self.verbose, X.shape[0], self.n_iter_ + 1
@@ -845,17 +848,6 @@ class ForwardForwardClassifier(ClassifierMixin, BaseEstimator):
                 ConvergenceWarning,
                 stacklevel=6,  # the caller of fit, past _fit_context
             )
-
-    def _schedule(self, epoch, incremental):
-        """Learning-rate factor for ``epoch`` of this call to fit.
-
-        ``"linear_decay"`` (Hinton's code): constant for the first half of
-        ``max_iter``, then linearly down, reaching ``2 / max_iter`` of the rate
-        in the last epoch. partial_fit knows no horizon: it keeps the full rate.
-        """
-        if self.learning_rate == "constant" or incremental:
-            return 1.0
-        return min(1.0, 2.0 * (self.max_iter - epoch) / self.max_iter)
 
     def _start_stopping_criterion(self, early_stopping):
         if early_stopping:
@@ -1117,20 +1109,6 @@ class ForwardForwardClassifier(ClassifierMixin, BaseEstimator):
         tags = super().__sklearn_tags__()
         tags.classifier_tags.multi_label = False
         return tags
-
-
-def _auto_batch_size(n_samples):
-    """Rows per batch for ``batch_size="auto"``.
-
-    Small data take at least MIN_STEPS_PER_EPOCH steps per epoch (in batches
-    of no fewer than MIN_AUTO_BATCH rows), so that 30 epochs on a few hundred
-    rows are a few hundred updates, not 30. Then 128 rows, and on large data
-    about 200 steps per epoch in bigger batches, which cost less per row (the
-    products get closer to the matmul rate). The caller caps every batch size
-    at the number of rows.
-    """
-    small = min(128, max(MIN_AUTO_BATCH, -(-n_samples // MIN_STEPS_PER_EPOCH)))
-    return max(small, min(512, n_samples // 200))
 
 
 def _check_weighted_classes(y, sample_weight):

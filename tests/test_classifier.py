@@ -26,7 +26,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from skff import ForwardForwardClassifier
-from skff._backend import FFNetwork
+from skff.backend import FFNetwork, learning_rate_factor
 
 # Small and quick, through the same code paths as the defaults.
 SMALL = dict(hidden_layer_sizes=(64, 64), max_iter=20, random_state=0)
@@ -731,7 +731,7 @@ def test_linear_decay_holds_the_rate_for_half_then_lowers_it(blobs):
     clf = ForwardForwardClassifier(
         hidden_layer_sizes=(8,), max_iter=8, learning_rate="linear_decay"
     )
-    factors = [clf._schedule(epoch, incremental=False) for epoch in range(8)]
+    factors = [learning_rate_factor(clf.learning_rate, epoch, 8) for epoch in range(8)]
     assert factors == [1.0, 1.0, 1.0, 1.0, 1.0, 0.75, 0.5, 0.25]
     clf.fit(X, y)
     rates = {g["lr"] for opt in clf.network_.optimizers for g in opt.param_groups}
@@ -748,7 +748,7 @@ def test_fit_equals_one_epoch_fits_at_the_scheduled_rates(blobs):
     whole = ForwardForwardClassifier(**settings).fit(X, y)
     stepwise = ForwardForwardClassifier(**settings, warm_start=True)
     for epoch in range(6):
-        factor = whole._schedule(epoch, incremental=False)
+        factor = learning_rate_factor(whole.learning_rate, epoch, 6)
         stepwise.set_params(
             max_iter=1,
             learning_rate_init=factor * whole.learning_rate_init,

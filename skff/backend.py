@@ -1,0 +1,47 @@
+"""The backend's public face: what extending skff, and measuring it, builds on.
+
+Each concept of Forward-Forward training lives in one module with a registry,
+a dict from the option's name to a small class with a stated contract:
+
+========================  =====================  ===============================
+registry                  estimator parameter    contract
+========================  =====================  ===============================
+:data:`GOODNESS`          ``goodness``           :class:`Goodness`
+:data:`LAYER_LOSSES`      ``loss``               :class:`LayerLoss`
+:data:`NEGATIVE_SAMPLERS` ``negatives``          :class:`NegativeSampler`
+:data:`OVERLAYS`          ``label_overlay``      :class:`LabelOverlay`
+========================  =====================  ===============================
+
+Adding an entry to a registry makes its name a valid value of the parameter
+(the estimator's constraints read the registries' keys). Register it in a
+module that every process imports: workers of ``n_jobs`` start afresh.
+
+:func:`auto_batch_size` and :func:`learning_rate_factor` say how a fit plans
+its batches and its learning rate, and :class:`FFNetwork` is the network a
+fitted estimator holds as ``network_``.
+"""
+
+from ._backend.goodness import GOODNESS, Goodness, MeanSquares, SumSquares
+from ._backend.losses import LAYER_LOSSES, LayerLoss, SymbaLoss, ThresholdLoss
+from ._backend.negatives import NEGATIVE_SAMPLERS, NegativeSampler
+from ._backend.network import FFNetwork
+from ._backend.overlay import OVERLAYS, LabelOverlay
+from ._backend.schedule import auto_batch_size, learning_rate_factor
+
+__all__ = [
+    "FFNetwork",
+    "GOODNESS",
+    "Goodness",
+    "LAYER_LOSSES",
+    "LabelOverlay",
+    "LayerLoss",
+    "MeanSquares",
+    "NEGATIVE_SAMPLERS",
+    "NegativeSampler",
+    "OVERLAYS",
+    "SumSquares",
+    "SymbaLoss",
+    "ThresholdLoss",
+    "auto_batch_size",
+    "learning_rate_factor",
+]
