@@ -72,6 +72,11 @@ class FFLayer(nn.Module):
         Divide the input by its root mean square or by its length, or (the first
         layer only) multiply every row by one constant fitted on the training
         data, :meth:`fit_global_scale`, so that a row's length is not lost.
+    constant_input : bool, default=False
+        (First layer only.) The last data input is a constant, the training
+        data's root mean square (fitted by :meth:`fit_global_scale`), appended
+        to every row before it is normalised: the normalised row then still
+        holds the row's length, as homogeneous coordinates do.
     generator : torch.Generator
         Source of the initial weights.
     n_labels : int, default=0
@@ -95,6 +100,7 @@ class FFLayer(nn.Module):
         device,
         dtype,
         n_labels=0,
+        constant_input=False,
     ):
         super().__init__()
         self.n_inputs = n_inputs
@@ -102,12 +108,13 @@ class FFLayer(nn.Module):
         self.goodness_function = GOODNESS[goodness](n_units)
         self.set_loss(loss, threshold=threshold, alpha=alpha)
         self.normalization = normalization
-        if normalization == GLOBAL:
+        self.constant_input = constant_input
+        if normalization == GLOBAL or constant_input:
             # Not fitted yet: fit_global_scale sets it from the training data.
             self.register_buffer(
                 "global_scale", torch.zeros((), dtype=dtype, device=device)
             )
-        else:
+        if normalization != GLOBAL:
             self._scale = NORMALIZATIONS[normalization]
         # Glorot uniform, as Keras's Dense and scikit-learn's MLP start. On an
         # RMS-normalised input the pre-activations then have about unit variance;
@@ -137,14 +144,15 @@ class FFLayer(nn.Module):
 
     @property
     def needs_global_scale(self):
-        """Whether this layer scales by a constant that is not fitted yet."""
-        return self.normalization == GLOBAL and not bool(self.global_scale)
+        """Whether this layer uses a constant of the data that is not fitted yet."""
+        return "global_scale" in self._buffers and not bool(self.global_scale)
 
     @torch.no_grad()
     def fit_global_scale(self, features):
-        """Fit the constant of ``normalization="global"``: one over the root mean
-        square of every value of ``features``, so that the data reach the
-        weights at unit RMS on average, each row keeping its own length.
+        """Fit one over the root mean square of every value of ``features``: the
+        factor of ``normalization="global"``, so that the data reach the weights
+        at unit RMS on average, each row keeping its own length; and, inverted,
+        the value of a constant input, as large as a typical feature.
 
         Summed in float64, a block of rows at a time, so that huge features do
         not overflow their squares and no float64 copy of the data is made;

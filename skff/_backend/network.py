@@ -47,10 +47,17 @@ class LabelledFirstLayer:
             # changes nothing but keeps the squares of huge features from
             # overflowing.
             largest = X.abs().amax(dim=1, keepdim=True)
+            n_data_inputs = overlay.n_data_inputs
+            if layer.constant_input:
+                constant = layer.global_scale.reciprocal()  # the data's RMS
+                largest = torch.maximum(largest, constant)
+                n_data_inputs += 1
             X = X / largest.clamp_min(torch.finfo(X.dtype).tiny)
             self.features = overlay.features(X)
+            if layer.constant_input:
+                self.features = torch.cat([self.features, constant / largest], dim=1)
             self.feature_sq_norm = self.features.square().sum(dim=1)
-            reference_rms = (self.feature_sq_norm / overlay.n_data_inputs).sqrt()
+            reference_rms = (self.feature_sq_norm / n_data_inputs).sqrt()
         self.strength = overlay.strength(X, reference_rms)
         self.reproject()
 
@@ -181,10 +188,13 @@ class FFNetwork:
         Passed to every :class:`FFLayer` (``symba_alpha`` as its ``alpha``).
     normalization : {"rms", "l2"}
         How every layer normalises its input (see :class:`FFLayer`).
-    input_normalization : {"global", "row"}
+    input_normalization : {"global", "row", "homogeneous"}
         How the first layer scales the data: ``"row"`` as every other layer
-        (``normalization``), or ``"global"``, by one constant fitted on the
-        first training data, so that the length of a row reaches the layer.
+        (``normalization``); ``"global"``, by one constant fitted on the first
+        training data, so that the length of a row reaches the layer; or
+        ``"homogeneous"``, as every other layer after appending to each row a
+        constant input (the first training data's root mean square), which
+        keeps the row's length in the normalised row.
     negatives : {"random", "hard", "shuffle"}
         How labels are drawn for the negative data (see :mod:`.negatives`).
     softmax_readout : bool
@@ -235,7 +245,7 @@ class FFNetwork:
         device,
         dtype=torch.float32,
         normalization="rms",
-        input_normalization="global",
+        input_normalization="homogeneous",
         prediction_layers=None,
         weight_decay=0.0,
         peer_normalization=0.0,
@@ -288,7 +298,8 @@ class FFNetwork:
         self.generator = torch.Generator(device=self.device).manual_seed(seed)
         init_generator = torch.Generator().manual_seed(seed)
 
-        widths = [self.overlay.n_inputs, *hidden_layer_sizes]
+        homogeneous = input_normalization == "homogeneous"
+        widths = [self.overlay.n_inputs + homogeneous, *hidden_layer_sizes]
         self.layers = nn.ModuleList(
             FFLayer(
                 n_in,
@@ -306,6 +317,7 @@ class FFNetwork:
                 device=self.device,
                 dtype=dtype,
                 n_labels=n_classes if index == 0 else 0,
+                constant_input=homogeneous and index == 0,
             )
             for index, (n_in, n_out) in enumerate(zip(widths[:-1], widths[1:]))
         )
