@@ -46,6 +46,7 @@ from sklearn.neural_network import MLPClassifier
 
 from skff import ForwardForwardClassifier
 from skff.datasets import load_mnist
+from skff.recipes import fast_mnist
 
 RESULTS = Path(__file__).parent / "results"
 TARGETS = (0.975, 0.98)
@@ -73,13 +74,7 @@ def models(seed=0):
         ),
         "fast": (
             f"skff fast (784-1000), fit(max_iter={FAST_EPOCHS})",
-            ForwardForwardClassifier(
-                hidden_layer_sizes=(1000,),
-                learning_rate_init=0.02,
-                readout_learning_rate_init=0.003,
-                max_iter=FAST_EPOCHS,
-                random_state=seed,
-            ),
+            fast_mnist(max_iter=FAST_EPOCHS, random_state=seed),
             FAST_EPOCHS,
         ),
         "batch1024": (

@@ -4,9 +4,13 @@ Build with ``python -m sphinx -W -b html docs docs/_build/html`` (what CI runs).
 """
 
 import os
+import sys
 from pathlib import Path
 
 import skff
+
+sys.path.insert(0, str(Path(__file__).parent))
+from _benchmark_tables import write_tables  # noqa: E402
 
 project = "skff"
 author = "skff developers"
@@ -52,3 +56,12 @@ os.environ.setdefault("MPLBACKEND", "Agg")
 os.environ.setdefault(
     "SKFF_DATA", str(Path(__file__).resolve().parents[2] / "shared" / "data")
 )
+
+
+def setup(app):
+    # The Benchmarks page includes tables written from benchmarks/results/ at
+    # every build, so that its figures are the stored ones.
+    app.connect(
+        "builder-inited",
+        lambda app: write_tables(Path(app.srcdir) / "generated" / "benchmarks"),
+    )

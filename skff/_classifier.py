@@ -65,7 +65,7 @@ class ForwardForwardClassifier(ClassifierMixin, BaseEstimator):
         threshold, and positive and negative data pull equally hard.
         ``"threshold"``: ``softplus(threshold - g_pos) + softplus(g_neg -
         threshold)``, averaged, each kind of data against a fixed threshold
-        (Hinton 2022, the Keras example). The README's MNIST table compares
+        (Hinton 2022, the Keras example). The docs' Benchmarks page compares
         the two with the other defaults.
 
     symba_alpha : float, default=8.0
@@ -365,6 +365,7 @@ class ForwardForwardClassifier(ClassifierMixin, BaseEstimator):
     skff.recipes.hinton_2022 : This estimator set up as Hinton (2022) trains
         it on MNIST.
     skff.recipes.keras_example : This estimator set up as the Keras example.
+    skff.recipes.fast_mnist : One wide layer, the fastest to 98% on MNIST.
 
     References
     ----------

@@ -125,3 +125,25 @@ def hinton_2022(**overrides):
         prediction="softmax",
     )
     return ForwardForwardClassifier(**{**settings, **overrides})
+
+
+def fast_mnist(**overrides):
+    """The fastest configuration found to reach 98% MNIST test accuracy.
+
+    One layer of 1000 units, a layer learning rate of 0.02 and a readout rate
+    of 0.003, three epochs, the other settings the defaults'. One wide layer
+    costs less per epoch than two: its positive, negative and neutral passes
+    share one projection of the data, so an image costs about as many FLOPs
+    as in backprop's 784-500-500 network. The higher rate for the layer and
+    the lower one for the readout (which draws the hard negatives) reach 98%
+    in three epochs, where the defaults need about seven
+    (``python benchmarks/vs_mlp.py``; the docs' Benchmarks page has the
+    times). It learns less in the end than the defaults.
+    """
+    settings = dict(
+        hidden_layer_sizes=(1000,),
+        learning_rate_init=0.02,
+        readout_learning_rate_init=0.003,
+        max_iter=3,
+    )
+    return ForwardForwardClassifier(**{**settings, **overrides})

@@ -8,7 +8,7 @@ from sklearn.datasets import load_digits
 
 from skff import ForwardForwardClassifier
 from skff.datasets import load_mnist
-from skff.recipes import hinton_2022, keras_example
+from skff.recipes import fast_mnist, hinton_2022, keras_example
 
 SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 # FinalLoss after the first outer epoch in the Keras example's published log.
@@ -40,6 +40,7 @@ def test_recipes_are_complete_settings_that_overrides_change():
     "make",
     [
         pytest.param(lambda: ForwardForwardClassifier(max_iter=3), id="default"),
+        pytest.param(lambda: fast_mnist(max_iter=2), id="fast_mnist"),
         pytest.param(
             lambda: hinton_2022(
                 hidden_layer_sizes=(200, 200, 200), threshold=200.0, max_iter=3

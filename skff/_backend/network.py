@@ -170,9 +170,9 @@ class Readout(nn.Module):
 class FFNetwork:
     """Forward-Forward layers, each with its own optimizer, plus an optional readout.
 
-    No gradient crosses layers: every layer's input is detached, so each layer's
-    loss reaches only its own weights, and autograd never computes a gradient with
-    respect to any layer's input.
+    No gradient crosses layers: each layer's loss reaches only its own weights.
+    Training writes every gradient out by hand (see :meth:`_train_step`), so no
+    gradient with respect to any layer's input is ever computed.
 
     Parameters
     ----------

@@ -1,0 +1,200 @@
+"""Tables of the stored benchmark results, written as reStructuredText when the
+docs are built, so that the Benchmarks page shows what ``benchmarks/results/``
+holds and nothing else.
+
+``write_tables(out_dir)`` writes one ``.rst`` file per result file; the page
+includes them.
+"""
+
+import json
+import math
+import re
+from collections import defaultdict
+from pathlib import Path
+
+RESULTS = Path(__file__).resolve().parents[1] / "benchmarks" / "results"
+
+
+def _table(header, rows):
+    """A reStructuredText list-table."""
+    lines = [".. list-table::", "   :header-rows: 1", ""]
+    for row in [header, *rows]:
+        lines.append("   * - " + str(row[0]))
+        lines.extend(f"     - {cell}" for cell in row[1:])
+    return "\n".join(lines) + "\n"
+
+
+def _provenance(command, machine):
+    cpu = machine.get("gpu") or machine.get("cpu")
+    return (
+        f"Made by ``{command.strip()}`` on {cpu} ({machine.get('cpu_count')} cores), "
+        f"torch {machine.get('torch')}, scikit-learn {machine.get('sklearn')}.\n\n"
+    )
+
+
+def suite_table(path=RESULTS / "vs_mlp_suite.json"):
+    result = json.loads(path.read_text())
+    summary = result["summary"]
+    behind = summary["behind_by_more_than_tolerance"]
+    behind = ", ".join(f"{k} ({v:+.1f})" for k, v in behind.items()) or "none"
+    text = _provenance(result["command"], result["machine"])
+    text += (
+        f"skff within {summary['tolerance_points']:g} point of MLPClassifier or "
+        f"better on **{summary['n_within_tolerance']} of {summary['n_sets']}** sets "
+        f"(mean gap {summary['mean_gap_points']:+.1f} points); more than that "
+        f"behind on {behind}. "
+        f"Fit time **{summary['geometric_mean_fit_time_ratio']:.2f}x** "
+        "MLPClassifier's (geometric mean over the sets).\n\n"
+    )
+    rows = []
+    for name, entry in result["sets"].items():
+        if "skff" not in entry:
+            rows.append([name, "", "", "", "skipped", "", "", ""])
+            continue
+        shape = f"{entry['n_samples']} x {entry['n_features']}, {entry['n_classes']}"
+        rows.append(
+            [
+                name,
+                shape,
+                f"{entry['skff']['accuracy']:.3f}",
+                f"{entry['mlp']['accuracy']:.3f}",
+                f"{entry['gap_points']:+.1f}",
+                f"{entry['skff']['fit_seconds']:.2f}",
+                f"{entry['mlp']['fit_seconds']:.2f}",
+                f"{entry['fit_time_ratio']:.2f}",
+            ]
+        )
+    header = [
+        "set",
+        "rows x features, classes",
+        "skff",
+        "MLPClassifier",
+        "gap (points)",
+        "skff fit (s)",
+        "MLP fit (s)",
+        "time ratio",
+    ]
+    return text + _table(header, rows)
+
+
+def throughput_table(path=RESULTS / "throughput.json"):
+    result = json.loads(path.read_text())
+    text = _provenance(result["command"], result["machine"])
+    rows = []
+    for run in result["runs"]:
+        layers = "-".join(str(width) for width in run["hidden_layer_sizes"])
+        batch = run["batch_size"]
+        if run.get("batch_size_setting") == "auto":
+            batch = f'"auto" ({batch})'
+        rows.append(
+            [
+                layers,
+                batch,
+                f"{run['seconds_per_epoch']:.2f} s",
+                f"{run['essential_gflops_per_s']:.0f} GFLOP/s",
+                f"**{run['ratio_to_peak']:.0%}** "
+                f"({run['peak_matmul_gflops_per_s']:.0f} GFLOP/s)",
+                f"{run['ratio_to_matmul']:.0%} ({run['matmul_gflops_per_s']:.0f})",
+                f"{run['predict_10k_seconds']:.2f} s",
+            ]
+        )
+    header = [
+        "layers",
+        "batch",
+        "epoch",
+        "essential work",
+        "of the peak matmul rate",
+        "of the batch's products",
+        "predict 10,000",
+    ]
+    return text + _table(header, rows)
+
+
+def _span(seconds):
+    if not seconds:
+        return ""
+    low, high = round(min(seconds)), round(max(seconds))
+    return f"{low} s" if low == high else f"{low}-{high} s"
+
+
+def _config(name):
+    return re.sub(r"-seed\d+$", "", name)
+
+
+def mnist_table(path=RESULTS / "mnist_accuracy.json"):
+    result = json.loads(path.read_text())
+    by_config = defaultdict(list)
+    for name, run in result["runs"].items():
+        by_config[_config(name)].append((name, run))
+    rows = []
+    for config, runs in by_config.items():
+        finals = [run["final_test_error"] for _, run in runs]
+        cpus = sorted({(run.get("machine") or {}).get("cpu", "?") for _, run in runs})
+        seconds = [run.get("fit_seconds") for _, run in runs]
+        seconds = [s for s in seconds if s is not None]
+        rows.append(
+            [
+                f"``{config}``",
+                len(runs),
+                runs[0][1]["epochs"],
+                ", ".join(f"{100 * e:.2f}%" for e in finals),
+                f"{100 * sum(finals) / len(finals):.2f}%",
+                ", ".join(f"{100 * run['best_test_error']:.2f}%" for _, run in runs),
+                _span(seconds),
+                ", ".join(cpus),
+            ]
+        )
+    header = [
+        "configuration",
+        "runs",
+        "epochs",
+        "final test error",
+        "mean",
+        "best epoch",
+        "fit",
+        "machine",
+    ]
+    text = (
+        "Every stored run of ``python benchmarks/mnist_accuracy.py CONFIG "
+        "[--seed N]`` (``benchmarks/results/mnist_accuracy.json``; each run keeps "
+        "its own command and machine).\n\n"
+    )
+    return text + _table(header, rows)
+
+
+def time_to_accuracy_table(path=RESULTS / "vs_mlp.json"):
+    result = json.loads(path.read_text())
+    text = _provenance(result["command"], result["machine"])
+
+    def reached(run, level):
+        seconds = run["seconds_to_reach"].get(level)
+        return "-" if seconds is None or math.isnan(seconds) else f"{seconds:.1f} s"
+
+    rows = [
+        [
+            name,
+            f"{100 * max(run['test_accuracy']):.2f}%",
+            reached(run, "0.975"),
+            reached(run, "0.980"),
+            f"{run['fit_seconds']:.1f} s",
+            f"{run['predict_10k_seconds']:.2f} s",
+        ]
+        for name, run in result["runs"].items()
+    ]
+    header = ["model", "best test accuracy", "first at 97.5%", "first at 98%", "fit"]
+    return text + _table([*header, "predict 10,000"], rows)
+
+
+TABLES = {
+    "suite": suite_table,
+    "throughput": throughput_table,
+    "mnist": mnist_table,
+    "time_to_accuracy": time_to_accuracy_table,
+}
+
+
+def write_tables(out_dir):
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    for name, make in TABLES.items():
+        (out_dir / f"{name}.rst").write_text(make())
