@@ -208,7 +208,7 @@ def scaling(device="cpu"):
     # once (the labels only add columns), the second layer runs once per label.
     import torch
 
-    from skff._backend.network import CPU_SCORING_BLOCK
+    from skff._backend.scoring import CPU_SCORING_BLOCK
 
     width = clf.hidden_layer_sizes
     goodness_gflop = (

@@ -29,15 +29,12 @@ from ._backend.goodness import GOODNESS
 from ._backend.losses import LAYER_LOSSES
 from ._backend.negatives import NEGATIVE_SAMPLERS
 from ._backend.overlay import OVERLAYS
+from ._backend.readouts import READOUTS
 from ._backend.schedule import auto_batch_size, learning_rate_factor
 from ._interrupt import StopOnInterrupt
 from ._precision import MIXED_PRECISIONS, matmul_precision
 from ._progress import epoch_progress
 from ._threads import torch_threads
-
-# Training rows, evenly spaced, on which goodness_scale_ is fitted: enough for
-# a stable median, few enough to cost little next to an epoch.
-GOODNESS_SCALE_ROWS = 1000
 
 
 class ForwardForwardClassifier(ClassifierMixin, BaseEstimator):
@@ -416,7 +413,7 @@ class ForwardForwardClassifier(ClassifierMixin, BaseEstimator):
         "label_overlay": [StrOptions(OVERLAYS.keys())],
         "label_scale": [Interval(Real, 0, None, closed="neither")],
         "negatives": [StrOptions(NEGATIVE_SAMPLERS.keys())],
-        "prediction": [StrOptions({"goodness", "softmax", "combined"})],
+        "prediction": [StrOptions(READOUTS.keys())],
         "class_weight": [dict, StrOptions({"balanced"}), None],
         "early_stopping": ["boolean"],
         "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
@@ -682,7 +679,7 @@ class ForwardForwardClassifier(ClassifierMixin, BaseEstimator):
             input_normalization=self.input_normalization,
             negatives=self.negatives,
             softmax_readout=NEGATIVE_SAMPLERS[self.negatives].needs_logits
-            or self.prediction != "goodness",
+            or READOUTS[self.prediction].needs_softmax_head,
             prediction_layers=self._prediction_layers(len(hidden_layer_sizes)),
             optimizer=self.optimizer,
         )
@@ -922,42 +919,31 @@ class ForwardForwardClassifier(ClassifierMixin, BaseEstimator):
 
     # --------------------------------------------------------------- prediction
     def _fit_goodness_scale(self, X):
-        """Set ``goodness_scale_`` from evenly spaced rows of the training data."""
-        if self.prediction != "combined":
-            self.goodness_scale_ = None
-            return
+        """Fit what the readout learns from the training rows (the combined
+        readout's ``goodness_scale_``)."""
         network = self.network_
-        step = -(-X.shape[0] // GOODNESS_SCALE_ROWS)
-        rows = _to_tensor(X[::step], network.device)
-        self.goodness_scale_ = _matched_scale(
-            _to_numpy(network.readout_logits(rows)),
-            _to_numpy(network.goodness_scores(rows)),
+        self.goodness_scale_ = READOUTS[self.prediction]().fit(
+            network, _to_tensor(X, network.device)
         )
 
     def _scores(self, X):
         """Per-class scores as a float64 array ``(n_samples, n_classes)``."""
         network = self.network_
-        X_t = _to_tensor(X, network.device)
-        if self.prediction == "goodness":
-            scores = _to_numpy(network.goodness_scores(X_t)) * network.logit_scale
-        else:
-            if network.readout is None:
-                raise ValueError(
-                    f"prediction={self.prediction!r} needs the softmax readout, "
-                    "which is trained only when prediction is 'softmax' or "
-                    "'combined' or negatives='hard' at fit time. Refit the model."
-                )
-            scores = _to_numpy(network.readout_logits(X_t))
-        if self.prediction == "combined":
-            if getattr(self, "goodness_scale_", None) is None:
-                raise ValueError(
-                    "prediction='combined' needs goodness_scale_, which is fitted "
-                    "only when prediction='combined' at fit time. Refit the model."
-                )
-            goodness = _to_numpy(network.goodness_scores(X_t))
-            scores = _log_softmax(scores) + _log_softmax(
-                self.goodness_scale_ * goodness
+        readout = READOUTS[self.prediction]()
+        if readout.needs_softmax_head and network.readout is None:
+            raise ValueError(
+                f"prediction={self.prediction!r} needs the softmax readout, "
+                "which is trained only when prediction is 'softmax' or "
+                "'combined' or negatives='hard' at fit time. Refit the model."
             )
+        scale = getattr(self, "goodness_scale_", None)
+        if self.prediction == "combined" and scale is None:
+            raise ValueError(
+                "prediction='combined' needs goodness_scale_, which is fitted "
+                "only when prediction='combined' at fit time. Refit the model."
+            )
+        X_t = _to_tensor(X, network.device)
+        scores = _to_numpy(readout.scores(network, X_t, scale))
         if not np.isfinite(scores).all():
             raise ValueError(
                 "The network produced NaN or infinite scores: its weights are too "
@@ -1129,19 +1115,6 @@ def _log_softmax(scores):
     """Row-wise log-softmax of a float array, computed stably."""
     shifted = scores - scores.max(axis=1, keepdims=True)
     return shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
-
-
-def _matched_scale(reference, scores):
-    """The factor on ``scores`` that makes their median margin between the
-    best and the second-best column that of ``reference``; 0 where ``scores``
-    has no margin to scale."""
-
-    def median_margin(values):
-        top_two = np.sort(values, axis=1)[:, -2:]
-        return float(np.median(top_two[:, 1] - top_two[:, 0]))
-
-    margin = median_margin(scores)
-    return median_margin(reference) / margin if margin > 0 else 0.0
 
 
 def _to_numpy(tensor):

@@ -26,6 +26,7 @@ from ._backend.losses import LAYER_LOSSES, LayerLoss, SymbaLoss, ThresholdLoss
 from ._backend.negatives import NEGATIVE_SAMPLERS, NegativeSampler
 from ._backend.network import FFNetwork
 from ._backend.overlay import OVERLAYS, LabelOverlay
+from ._backend.readouts import READOUTS, Readout
 from ._backend.schedule import auto_batch_size, learning_rate_factor
 
 __all__ = [
@@ -39,6 +40,8 @@ __all__ = [
     "NEGATIVE_SAMPLERS",
     "NegativeSampler",
     "OVERLAYS",
+    "READOUTS",
+    "Readout",
     "SumSquares",
     "SymbaLoss",
     "ThresholdLoss",

@@ -9,12 +9,12 @@ import pytest
 import torch
 
 from skff._backend import FFNetwork
+from skff._backend.first_layer import LabelledFirstLayer
 from skff._backend.negatives import (
     hard_wrong_labels,
     random_wrong_labels,
     shuffled_labels,
 )
-from skff._backend.network import LabelledFirstLayer
 
 
 def make_network(**overrides):

@@ -82,7 +82,7 @@ class FFLayer(nn.Module):
     n_labels : int, default=0
         Width of a label code overlaid on the input (first layer only). Its weights
         are kept apart in ``label_weight``, one row per label, so that a label's
-        contribution is a row lookup (see :class:`~.network.LabelledFirstLayer`).
+        contribution is a row lookup (see :class:`~.first_layer.LabelledFirstLayer`).
         ``n_inputs`` counts these inputs too.
     """
 

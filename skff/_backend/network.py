@@ -5,166 +5,15 @@ from contextlib import nullcontext
 import numpy as np
 import torch
 from torch import nn
-from torch.nn import functional as F
 
+from . import scoring
+from .first_layer import LabelledFirstLayer
 from .graphs import WARMUP_STEPS, capture_step, replay_pays_off, side_stream
-from .layer import GLOBAL, FFLayer, LayerPass, set_gradient, unit_rms_scale
+from .layer import GLOBAL, FFLayer, set_gradient, unit_rms_scale
 from .negatives import NEGATIVE_SAMPLERS
 from .optim import make_optimizer, step_together
 from .overlay import make_overlay
-
-# Peak extra memory of one block of all-label scoring, in bytes.
-SCORING_MEMORY_BUDGET = 256 * 2**20
-# Rows scored together on the CPU. CPU BLAS sums in an order that depends on the
-# number of rows, so a row's score would change in its last bit with the batch it
-# arrives in; padding every block to the same height makes predictions
-# bit-identical whatever the batch (scikit-learn's subset-invariance check).
-# A single row costs a full block: with 256 rows, about 8 ms (softmax) and 28 ms
-# (goodness, 10 labels) for 784-500-500 on 2 cores. Blocks of 512 rows scored
-# 10,000 MNIST images no faster beyond run-to-run noise, and doubled that.
-CPU_SCORING_BLOCK = 256
-
-
-class LabelledFirstLayer:
-    """The first layer's activity for one batch, under any label.
-
-    The data part of the first layer's input is the same for every label, so it is
-    projected once; a label only adds one weight column (scaled by the overlay's
-    strength) and ``strength**2 * ||code||**2`` to the input's squared norm.
-    """
-
-    def __init__(self, layer, overlay, X):
-        self.layer = layer
-        if layer.normalization == GLOBAL:
-            self.features = overlay.features(X)
-            # The label is as loud as a typical feature of the training data;
-            # the layer's input scale is one constant, blind to the row's norm.
-            self.feature_sq_norm = layer.global_scale.new_zeros(()).expand(len(X))
-            reference_rms = layer.global_scale.reciprocal().expand(len(X))
-        else:
-            # The layer normalises each row's length away, and the label strength
-            # scales with the row, so dividing a row by its largest absolute value
-            # changes nothing but keeps the squares of huge features from
-            # overflowing.
-            largest = X.abs().amax(dim=1, keepdim=True)
-            n_data_inputs = overlay.n_data_inputs
-            if layer.constant_input:
-                constant = layer.global_scale.reciprocal()  # the data's RMS
-                largest = torch.maximum(largest, constant)
-                n_data_inputs += 1
-            X = X / largest.clamp_min(torch.finfo(X.dtype).tiny)
-            self.features = overlay.features(X)
-            if layer.constant_input:
-                self.features = torch.cat([self.features, constant / largest], dim=1)
-            self.feature_sq_norm = self.features.square().sum(dim=1)
-            reference_rms = (self.feature_sq_norm / n_data_inputs).sqrt()
-        self.strength = overlay.strength(X, reference_rms)
-        self.reproject()
-
-    def reproject(self):
-        """Project the features again, after the layer's weights have changed."""
-        self.projected = self.features @ self.layer.weight.T
-
-    def for_labels(self, labels_per_copy):
-        """Activities for ``labels_per_copy`` of shape ``(n_copies, n_rows)``.
-
-        Returns ``(n_copies * n_rows, n_units)``, copy after copy.
-        """
-        return self.for_labels_and_measure(labels_per_copy).activity
-
-    def for_labels_and_measure(self, labels_per_copy):
-        """The :class:`~.layer.LayerPass` of :meth:`for_labels`; its inputs are
-        the labels."""
-        label_columns = F.embedding(labels_per_copy, self.layer.label_weight)
-        projected = torch.addcmul(
-            self.projected, self.strength.unsqueeze(-1), label_columns
-        )
-        sq_norm = self.feature_sq_norm + self.strength.square()
-        activity, sum_squares, scale, _ = self.layer.activate_and_measure(
-            projected, sq_norm
-        )
-        return LayerPass(
-            activity.view(-1, self.layer.n_units),
-            sum_squares.view(-1),
-            scale,
-            labels_per_copy,
-        )
-
-    def set_gradients(self, layer_pass, d_pre):
-        """The first layer's gradients, from the loss's derivative ``d_pre`` with
-        respect to the pre-activations of a :meth:`for_labels_and_measure` pass
-        (overwritten).
-
-        Every copy of a row shares the row's features, so the copies' gradients
-        are summed before the one product with the features; a label's weights
-        collect the gradient of the rows shown with it.
-        """
-        layer, labels = self.layer, layer_pass.inputs
-        by_copy = d_pre.view(*labels.shape, -1)
-        over_copies = by_copy.sum(dim=0)
-        set_gradient(layer.bias, over_copies.sum(dim=0))
-        d_features = over_copies.mul_(layer_pass.scale.unsqueeze(-1))
-        set_gradient(layer.weight, d_features.T @ self.features)
-        label_factor = (layer_pass.scale * self.strength).unsqueeze(-1)
-        by_row = by_copy.mul_(label_factor).view(-1, layer.n_units)
-        label_gradient = torch.zeros_like(layer.label_weight)
-        set_gradient(
-            layer.label_weight, label_gradient.index_add_(0, labels.view(-1), by_row)
-        )
-
-    @torch.no_grad()
-    def for_all_labels(self, out=None):
-        """Activities of every row under every label, row after row.
-
-        Returns ``(n_rows * n_classes, n_units)``, written into ``out`` if given.
-        Inference only: the activity is built in place.
-        """
-        n_rows, n_units = self.projected.shape
-        n_classes = self.layer.label_weight.shape[0]
-        if out is None:
-            out = self.projected.new_empty((n_rows * n_classes, n_units))
-        activity = out.view(n_rows, n_classes, n_units)
-        # relu(scale * (projected + strength * label column) + bias), written in
-        # one pass over the (n_rows, n_classes, n_units) block: the row's part,
-        # scale * projected + bias, is computed once for all its labels.
-        scale = self.layer.input_scale(self.feature_sq_norm + self.strength.square())
-        row_part = torch.addcmul(self.layer.bias, self.projected, scale.unsqueeze(1))
-        label_scale = (scale * self.strength)[:, None, None]
-        torch.addcmul(
-            row_part.unsqueeze(1), label_scale, self.layer.label_weight, out=activity
-        )
-        activity.relu_()
-        return out
-
-    def neutral(self):
-        """Activities under the neutral label, ``1 / n_classes`` in every label slot."""
-        return self.neutral_and_measure().activity
-
-    def neutral_and_measure(self):
-        """The :class:`~.layer.LayerPass` of :meth:`neutral`."""
-        label_weight = self.layer.label_weight
-        n_classes = label_weight.shape[0]
-        projected = torch.addr(self.projected, self.strength, label_weight.mean(0))
-        sq_norm = self.feature_sq_norm + self.strength.square() / n_classes
-        return self.layer.activate_and_measure(projected, sq_norm)
-
-
-class Readout(nn.Module):
-    """A linear layer that starts at zero: ``nn.Linear``'s weights and names,
-    without its random initialisation, which would draw from torch's global
-    generator (building it on the meta device instead imports sympy, a
-    process's first fit paying half a second for it)."""
-
-    def __init__(self, n_inputs, n_outputs, *, device, dtype):
-        super().__init__()
-        self.in_features, self.out_features = n_inputs, n_outputs
-        self.weight = nn.Parameter(
-            torch.zeros(n_outputs, n_inputs, device=device, dtype=dtype)
-        )
-        self.bias = nn.Parameter(torch.zeros(n_outputs, device=device, dtype=dtype))
-
-    def forward(self, inputs):
-        return F.linear(inputs, self.weight, self.bias)
+from .readouts import SoftmaxHead
 
 
 class FFNetwork:
@@ -324,7 +173,9 @@ class FFNetwork:
         self.readout = None
         if softmax_readout:
             n_read = sum(hidden_layer_sizes[index] for index in prediction_layers)
-            self.readout = Readout(n_read, n_classes, device=self.device, dtype=dtype)
+            self.readout = SoftmaxHead(
+                n_read, n_classes, device=self.device, dtype=dtype
+            )
         self.optimizers = [
             make_optimizer(optimizer, module, rate, momentum, decay)
             for module, rate, decay in zip(
@@ -587,38 +438,13 @@ class FFNetwork:
                 torch.mul(layer_pass.activity, scale.unsqueeze(1), out=next(columns))
         return features
 
-    def _block_rows(self, n_copies):
-        """Rows per scoring block: their ``n_copies`` overlaid copies fit in
-        :data:`SCORING_MEMORY_BUDGET`; on the CPU, a fixed height (see
-        :data:`CPU_SCORING_BLOCK`)."""
-        widest = max(layer.n_units for layer in self.layers)
-        bytes_per_row = n_copies * widest * torch.finfo(self.dtype).bits // 8
-        block = max(1, SCORING_MEMORY_BUDGET // (2 * bytes_per_row))
-        if self.device.type == "cpu":
-            block = min(block, CPU_SCORING_BLOCK)
-        return block
-
-    def _score_in_blocks(self, X, block, score_block):
-        """Apply ``score_block`` to blocks of ``block`` rows and stack the results.
-
-        On the CPU the last block is padded, so every block has the same height.
-        """
-        scores = [score_block(rows) for rows in self._blocks(X, block)]
-        return torch.cat(scores)[: X.shape[0]]
-
-    def _blocks(self, X, block):
-        """``X`` in blocks of ``block`` rows; on the CPU the last one is padded with
-        zero rows, so every block has the same height."""
-        if self.device.type == "cpu":
-            X = torch.cat([X, X.new_zeros(((-X.shape[0]) % block, X.shape[1]))])
-        return torch.split(X, block)
-
     @torch.inference_mode()
     def goodness_scores(self, X):
         """Goodness summed over the prediction layers, for every row and label:
         ``(n_rows, K)``."""
         layers = list(self.prediction_layers)
-        return self._goodness_in_blocks(
+        return scoring.goodness_in_blocks(
+            self,
             X,
             self.prediction_layers[-1] + 1,
             lambda goodness: goodness[..., layers].sum(-1),
@@ -627,48 +453,16 @@ class FFNetwork:
     @torch.inference_mode()
     def layer_goodness(self, X):
         """Every layer's goodness for every row and label: ``(n_rows, K, n_layers)``."""
-        return self._goodness_in_blocks(X, len(self.layers), lambda goodness: goodness)
-
-    def _goodness_in_blocks(self, X, n_layers, reduce):
-        """``reduce`` applied to the goodness of the first ``n_layers`` layers, block
-        after block of rows.
-
-        The ``n_classes`` activities of a block live in one buffer per layer,
-        allocated once per call and reused by every block: allocating them anew
-        for each block lets the C allocator fragment memory until the process
-        holds many times the budget.
-        """
-        block = self._block_rows(self.n_classes)
-        buffers = [
-            X.new_empty((block * self.n_classes, layer.n_units))
-            for layer in self.layers[:n_layers]
-        ]
-
-        def score_block(rows):
-            in_use = [buffer[: rows.shape[0] * self.n_classes] for buffer in buffers]
-            return reduce(self._goodness_block(rows, in_use))
-
-        return self._score_in_blocks(X, block, score_block)
-
-    def _goodness_block(self, X, buffers):
-        """Goodness of the first ``len(buffers)`` layers: ``(n_rows, K, n_layers)``."""
-        first = LabelledFirstLayer(self.layers[0], self.overlay, X)
-        activity = first.for_all_labels(out=buffers[0])
-        sum_squares = torch.linalg.vector_norm(activity, dim=1).square_()
-        goodness = []
-        for index, layer in enumerate(self.layers[: len(buffers)]):
-            if index:
-                activity = layer.forward_into(activity, sum_squares, out=buffers[index])
-                sum_squares = torch.linalg.vector_norm(activity, dim=1).square_()
-            goodness.append(layer.goodness(activity, sum_squares))
-        return torch.stack(goodness, dim=-1).reshape(X.shape[0], self.n_classes, -1)
+        return scoring.goodness_in_blocks(
+            self, X, len(self.layers), lambda goodness: goodness
+        )
 
     @torch.inference_mode()
     def neutral_activities(self, X):
         """Every layer's activity under the neutral label: a list of
         ``(n_rows, n_units)``, one per layer."""
         blocks = []
-        for rows in self._blocks(X, self._block_rows(1)):
+        for rows in scoring.blocks(self, X, scoring.block_rows(self, 1)):
             first = LabelledFirstLayer(self.layers[0], self.overlay, rows)
             passes = self._passes(first.neutral_and_measure())
             blocks.append([layer_pass.activity for _, layer_pass in passes])
@@ -682,7 +476,7 @@ class FFNetwork:
             first = LabelledFirstLayer(self.layers[0], self.overlay, rows)
             return self.readout(self._neutral_features(first))
 
-        return self._score_in_blocks(X, self._block_rows(1), logits)
+        return scoring.score_in_blocks(self, X, scoring.block_rows(self, 1), logits)
 
     # ------------------------------------------------------------- persistence
     def _modules(self):

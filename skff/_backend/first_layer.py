@@ -1,0 +1,130 @@
+"""The first layer's activity under any label, from one projection of the data."""
+
+import torch
+from torch.nn import functional as F
+
+from .layer import GLOBAL, LayerPass, set_gradient
+
+
+class LabelledFirstLayer:
+    """The first layer's activity for one batch, under any label.
+
+    The data part of the first layer's input is the same for every label, so it is
+    projected once; a label only adds one weight column (scaled by the overlay's
+    strength) and ``strength**2 * ||code||**2`` to the input's squared norm.
+    """
+
+    def __init__(self, layer, overlay, X):
+        self.layer = layer
+        if layer.normalization == GLOBAL:
+            self.features = overlay.features(X)
+            # The label is as loud as a typical feature of the training data;
+            # the layer's input scale is one constant, blind to the row's norm.
+            self.feature_sq_norm = layer.global_scale.new_zeros(()).expand(len(X))
+            reference_rms = layer.global_scale.reciprocal().expand(len(X))
+        else:
+            # The layer normalises each row's length away, and the label strength
+            # scales with the row, so dividing a row by its largest absolute value
+            # changes nothing but keeps the squares of huge features from
+            # overflowing.
+            largest = X.abs().amax(dim=1, keepdim=True)
+            n_data_inputs = overlay.n_data_inputs
+            if layer.constant_input:
+                constant = layer.global_scale.reciprocal()  # the data's RMS
+                largest = torch.maximum(largest, constant)
+                n_data_inputs += 1
+            X = X / largest.clamp_min(torch.finfo(X.dtype).tiny)
+            self.features = overlay.features(X)
+            if layer.constant_input:
+                self.features = torch.cat([self.features, constant / largest], dim=1)
+            self.feature_sq_norm = self.features.square().sum(dim=1)
+            reference_rms = (self.feature_sq_norm / n_data_inputs).sqrt()
+        self.strength = overlay.strength(X, reference_rms)
+        self.reproject()
+
+    def reproject(self):
+        """Project the features again, after the layer's weights have changed."""
+        self.projected = self.features @ self.layer.weight.T
+
+    def for_labels(self, labels_per_copy):
+        """Activities for ``labels_per_copy`` of shape ``(n_copies, n_rows)``.
+
+        Returns ``(n_copies * n_rows, n_units)``, copy after copy.
+        """
+        return self.for_labels_and_measure(labels_per_copy).activity
+
+    def for_labels_and_measure(self, labels_per_copy):
+        """The :class:`~.layer.LayerPass` of :meth:`for_labels`; its inputs are
+        the labels."""
+        label_columns = F.embedding(labels_per_copy, self.layer.label_weight)
+        projected = torch.addcmul(
+            self.projected, self.strength.unsqueeze(-1), label_columns
+        )
+        sq_norm = self.feature_sq_norm + self.strength.square()
+        activity, sum_squares, scale, _ = self.layer.activate_and_measure(
+            projected, sq_norm
+        )
+        return LayerPass(
+            activity.view(-1, self.layer.n_units),
+            sum_squares.view(-1),
+            scale,
+            labels_per_copy,
+        )
+
+    def set_gradients(self, layer_pass, d_pre):
+        """The first layer's gradients, from the loss's derivative ``d_pre`` with
+        respect to the pre-activations of a :meth:`for_labels_and_measure` pass
+        (overwritten).
+
+        Every copy of a row shares the row's features, so the copies' gradients
+        are summed before the one product with the features; a label's weights
+        collect the gradient of the rows shown with it.
+        """
+        layer, labels = self.layer, layer_pass.inputs
+        by_copy = d_pre.view(*labels.shape, -1)
+        over_copies = by_copy.sum(dim=0)
+        set_gradient(layer.bias, over_copies.sum(dim=0))
+        d_features = over_copies.mul_(layer_pass.scale.unsqueeze(-1))
+        set_gradient(layer.weight, d_features.T @ self.features)
+        label_factor = (layer_pass.scale * self.strength).unsqueeze(-1)
+        by_row = by_copy.mul_(label_factor).view(-1, layer.n_units)
+        label_gradient = torch.zeros_like(layer.label_weight)
+        set_gradient(
+            layer.label_weight, label_gradient.index_add_(0, labels.view(-1), by_row)
+        )
+
+    @torch.no_grad()
+    def for_all_labels(self, out=None):
+        """Activities of every row under every label, row after row.
+
+        Returns ``(n_rows * n_classes, n_units)``, written into ``out`` if given.
+        Inference only: the activity is built in place.
+        """
+        n_rows, n_units = self.projected.shape
+        n_classes = self.layer.label_weight.shape[0]
+        if out is None:
+            out = self.projected.new_empty((n_rows * n_classes, n_units))
+        activity = out.view(n_rows, n_classes, n_units)
+        # relu(scale * (projected + strength * label column) + bias), written in
+        # one pass over the (n_rows, n_classes, n_units) block: the row's part,
+        # scale * projected + bias, is computed once for all its labels.
+        scale = self.layer.input_scale(self.feature_sq_norm + self.strength.square())
+        row_part = torch.addcmul(self.layer.bias, self.projected, scale.unsqueeze(1))
+        label_scale = (scale * self.strength)[:, None, None]
+        torch.addcmul(
+            row_part.unsqueeze(1), label_scale, self.layer.label_weight, out=activity
+        )
+        activity.relu_()
+        return out
+
+    def neutral(self):
+        """Activities under the neutral label, ``1 / n_classes`` in every label slot."""
+        return self.neutral_and_measure().activity
+
+    def neutral_and_measure(self):
+        """The :class:`~.layer.LayerPass` of :meth:`neutral`."""
+        label_weight = self.layer.label_weight
+        n_classes = label_weight.shape[0]
+        projected = torch.addr(self.projected, self.strength, label_weight.mean(0))
+        sq_norm = self.feature_sq_norm + self.strength.square() / n_classes
+        return self.layer.activate_and_measure(projected, sq_norm)
