@@ -25,6 +25,7 @@ from sklearn.utils.validation import (
 )
 
 from ._backend import FFNetwork
+from ._backend.config import Architecture, Hyperparameters, flat
 from ._backend.goodness import GOODNESS
 from ._backend.losses import LAYER_LOSSES
 from ._backend.negatives import NEGATIVE_SAMPLERS
@@ -661,7 +662,7 @@ class ForwardForwardClassifier(ClassifierMixin, BaseEstimator):
         return np.dtype(self.dtype)
 
     def _architecture(self):
-        """The network settings fixed at the first fit, as FFNetwork names them."""
+        """The network settings fixed at the first fit (an ``Architecture``)."""
         hidden_layer_sizes = np.atleast_1d(self.hidden_layer_sizes).tolist()
         if not hidden_layer_sizes or not all(
             isinstance(size, Integral) and size >= 1 for size in hidden_layer_sizes
@@ -670,7 +671,7 @@ class ForwardForwardClassifier(ClassifierMixin, BaseEstimator):
                 "hidden_layer_sizes must hold positive integers, got "
                 f"{self.hidden_layer_sizes!r}."
             )
-        return dict(
+        return Architecture(
             hidden_layer_sizes=tuple(hidden_layer_sizes),
             overlay=self.label_overlay,
             label_scale=self.label_scale,
@@ -705,8 +706,8 @@ class ForwardForwardClassifier(ClassifierMixin, BaseEstimator):
         return tuple(sorted({int(index) % n_layers for index in indices}))
 
     def _hyperparameters(self):
-        """Settings that may change between calls to fit, as FFNetwork names them."""
-        return dict(
+        """Settings that may change between calls to fit (``Hyperparameters``)."""
+        return Hyperparameters(
             loss=self.loss,
             symba_alpha=self.symba_alpha,
             threshold=self.threshold,
@@ -722,13 +723,12 @@ class ForwardForwardClassifier(ClassifierMixin, BaseEstimator):
 
     def _initialise(self, n_features, device):
         architecture = self._architecture()
-        hidden_layer_sizes = architecture["hidden_layer_sizes"]
+        hidden_layer_sizes = architecture.hidden_layer_sizes
         self._random_state = check_random_state(self.random_state)
         self.network_ = FFNetwork(
             n_features=n_features,
             n_classes=len(self.classes_),
-            **architecture,
-            **self._hyperparameters(),
+            **flat(architecture, self._hyperparameters()),
             seed=self._random_state.randint(np.iinfo(np.int32).max),
             device=device,
             dtype=getattr(torch, self.dtype),
@@ -751,10 +751,11 @@ class ForwardForwardClassifier(ClassifierMixin, BaseEstimator):
         calls; the shape of the network and its training scheme may not.
         """
         network = self.network_
+        fitted = flat(network.architecture)
         changed = [
-            f"{name}={value!r} (fitted with {network.config[name]!r})"
-            for name, value in self._architecture().items()
-            if network.config[name] != value
+            f"{name}={value!r} (fitted with {fitted[name]!r})"
+            for name, value in flat(self._architecture()).items()
+            if fitted[name] != value
         ]
         fitted_dtype = str(network.dtype).removeprefix("torch.")
         if fitted_dtype != self.dtype:
@@ -767,7 +768,7 @@ class ForwardForwardClassifier(ClassifierMixin, BaseEstimator):
             )
         if network.device != device:
             network.to(device)
-        network.set_hyperparameters(**self._hyperparameters())
+        network.set_hyperparameters(self._hyperparameters())
 
     def _run_epochs(self, X, y, sample_weight, X_val, y_val, incremental, device):
         network = self.network_

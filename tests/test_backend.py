@@ -36,6 +36,16 @@ def make_network(**overrides):
         # The explicit computations below normalise each row; the global scale
         # has tests of its own.
         input_normalization="row",
+        normalization="rms",
+        prediction_layers=None,
+        weight_decay=0.0,
+        peer_normalization=0.0,
+        training_mode="joint",
+        inner_steps=1,
+        readout_learning_rate=None,
+        readout_weight_decay=None,
+        loss="threshold",
+        symba_alpha=8.0,
     )
     settings.update(overrides)
     return FFNetwork(**settings)
@@ -132,12 +142,12 @@ def explicit_step_gradients(network, X, y, negatives, sample_weight):
         activity = torch.relu(pre_activation)
         goodness = layer.goodness(activity, activity.square().sum(1))
         total = total + layer.loss(goodness[:n_rows], goodness[n_rows:], sample_weight)
-        if network.peer_normalization:
+        if network.hyperparameters.peer_normalization:
             through = pre_activation + (activity - pre_activation).detach()
             batch_mean = (through[:n_rows] * sample_weight.unsqueeze(1)).mean(0)
             running = 0.9 * layer.mean_activity + 0.1 * batch_mean
             peer = (running - running.mean()).square().mean()
-            total = total + network.peer_normalization * peer
+            total = total + network.hyperparameters.peer_normalization * peer
         inputs = activity.detach()
     first = LabelledFirstLayer(network.layers[0], network.overlay, X)
     logits = network.readout(network._neutral_features(first))

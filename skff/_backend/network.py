@@ -7,6 +7,7 @@ import torch
 from torch import nn
 
 from . import scoring
+from .config import SETTINGS_OF_OLDER_NETWORKS, flat, split_settings
 from .first_layer import LabelledFirstLayer
 from .graphs import WARMUP_STEPS, capture_step, replay_pays_off, side_stream
 from .layer import GLOBAL, FFLayer, set_gradient, unit_rms_scale
@@ -76,93 +77,38 @@ class FFNetwork:
     """
 
     def __init__(
-        self,
-        *,
-        n_features,
-        n_classes,
-        hidden_layer_sizes,
-        overlay,
-        label_scale,
-        goodness,
-        threshold,
-        negatives,
-        softmax_readout,
-        optimizer,
-        learning_rate,
-        momentum,
-        seed,
-        device,
-        dtype=torch.float32,
-        normalization="rms",
-        input_normalization="homogeneous",
-        prediction_layers=None,
-        weight_decay=0.0,
-        peer_normalization=0.0,
-        training_mode="joint",
-        inner_steps=1,
-        readout_learning_rate=None,
-        readout_weight_decay=None,
-        loss="threshold",
-        symba_alpha=8.0,
+        self, *, n_features, n_classes, seed, device, dtype=torch.float32, **settings
     ):
-        n_layers = len(hidden_layer_sizes)
-        if prediction_layers is None:
-            prediction_layers = range(n_layers)
-        prediction_layers = tuple(sorted(set(prediction_layers)))
-        self.config = dict(
-            n_features=n_features,
-            n_classes=n_classes,
-            hidden_layer_sizes=tuple(hidden_layer_sizes),
-            overlay=overlay,
-            label_scale=label_scale,
-            goodness=goodness,
-            threshold=threshold,
-            negatives=negatives,
-            softmax_readout=softmax_readout,
-            optimizer=optimizer,
-            learning_rate=learning_rate,
-            momentum=momentum,
-            seed=seed,
-            normalization=normalization,
-            input_normalization=input_normalization,
-            prediction_layers=prediction_layers,
-            weight_decay=weight_decay,
-            peer_normalization=peer_normalization,
-            training_mode=training_mode,
-            inner_steps=inner_steps,
-            readout_learning_rate=readout_learning_rate,
-            readout_weight_decay=readout_weight_decay,
-            loss=loss,
-            symba_alpha=symba_alpha,
-        )
+        self.architecture, self.hyperparameters = split_settings(settings)
+        shape = self.architecture
+        self._identity = dict(n_features=n_features, n_classes=n_classes, seed=seed)
         self.device = torch.device(device)
         self.dtype = dtype
         self.n_classes = n_classes
-        self.sample_negatives = NEGATIVE_SAMPLERS[negatives]()
-        self.prediction_layers = prediction_layers
-        self.peer_normalization = peer_normalization
-        self.training_mode = training_mode
-        self.inner_steps = inner_steps
-        self.overlay = make_overlay(overlay, n_features, n_classes, label_scale)
+        self.sample_negatives = NEGATIVE_SAMPLERS[shape.negatives]()
+        self.prediction_layers = shape.prediction_layers
+        self.overlay = make_overlay(
+            shape.overlay, n_features, n_classes, shape.label_scale
+        )
         self.generator = torch.Generator(device=self.device).manual_seed(seed)
         init_generator = torch.Generator().manual_seed(seed)
 
-        homogeneous = input_normalization == "homogeneous"
-        widths = [self.overlay.n_inputs + homogeneous, *hidden_layer_sizes]
+        homogeneous = shape.input_normalization == "homogeneous"
+        widths = [self.overlay.n_inputs + homogeneous, *shape.hidden_layer_sizes]
         self.layers = nn.ModuleList(
             FFLayer(
                 n_in,
                 n_out,
-                goodness=goodness,
-                threshold=threshold,
+                goodness=shape.goodness,
+                threshold=self.hyperparameters.threshold,
                 normalization=(
                     GLOBAL
-                    if index == 0 and input_normalization == "global"
-                    else normalization
+                    if index == 0 and shape.input_normalization == "global"
+                    else shape.normalization
                 ),
                 generator=init_generator,
-                loss=loss,
-                alpha=symba_alpha,
+                loss=self.hyperparameters.loss,
+                alpha=self.hyperparameters.symba_alpha,
                 device=self.device,
                 dtype=dtype,
                 n_labels=n_classes if index == 0 else 0,
@@ -171,58 +117,40 @@ class FFNetwork:
             for index, (n_in, n_out) in enumerate(zip(widths[:-1], widths[1:]))
         )
         self.readout = None
-        if softmax_readout:
-            n_read = sum(hidden_layer_sizes[index] for index in prediction_layers)
+        if shape.softmax_readout:
+            n_read = sum(shape.hidden_layer_sizes[i] for i in self.prediction_layers)
             self.readout = SoftmaxHead(
                 n_read, n_classes, device=self.device, dtype=dtype
             )
         self.optimizers = [
-            make_optimizer(optimizer, module, rate, momentum, decay)
+            make_optimizer(
+                shape.optimizer, module, rate, self.hyperparameters.momentum, decay
+            )
             for module, rate, decay in zip(
                 self._modules(), self._learning_rates(), self._weight_decays()
             )
         ]
 
+    @property
+    def config(self):
+        """Every setting, flat: ``n_features``, ``n_classes``, ``seed`` and the
+        fields of :attr:`architecture` and :attr:`hyperparameters`."""
+        return {**self._identity, **flat(self.architecture, self.hyperparameters)}
+
     # ------------------------------------------------------------------ training
-    def set_hyperparameters(
-        self,
-        *,
-        threshold,
-        learning_rate,
-        momentum,
-        weight_decay,
-        peer_normalization,
-        training_mode,
-        inner_steps,
-        readout_learning_rate,
-        readout_weight_decay=None,
-        loss="threshold",
-        symba_alpha=8.0,
-    ):
-        """Change what may change between two calls to fit: no shape, no state."""
-        self.config.update(
-            threshold=threshold,
-            learning_rate=learning_rate,
-            momentum=momentum,
-            weight_decay=weight_decay,
-            peer_normalization=peer_normalization,
-            training_mode=training_mode,
-            inner_steps=inner_steps,
-            readout_learning_rate=readout_learning_rate,
-            readout_weight_decay=readout_weight_decay,
-            loss=loss,
-            symba_alpha=symba_alpha,
-        )
-        self.peer_normalization = peer_normalization
-        self.training_mode = training_mode
-        self.inner_steps = inner_steps
+    def set_hyperparameters(self, hyperparameters):
+        """Change what may change between two calls to fit (a
+        :class:`~.config.Hyperparameters`): no shape, no state."""
+        self.hyperparameters = settings = hyperparameters
         for layer in self.layers:
-            layer.set_loss(loss, threshold=threshold, alpha=symba_alpha)
+            layer.set_loss(
+                settings.loss, threshold=settings.threshold, alpha=settings.symba_alpha
+            )
         self.scale_learning_rate(1.0)
         for optimizer, decay in zip(self.optimizers, self._weight_decays()):
             for group in optimizer.param_groups:
                 if "momentum" in group:
-                    group["momentum"] = momentum
+                    group["momentum"] = settings.momentum
                 if group["decayed"]:
                     group["weight_decay"] = decay
 
@@ -239,14 +167,14 @@ class FFNetwork:
 
     def _learning_rates(self):
         """The configured rate of each optimizer: the layers', then the readout's."""
-        rate = self.config["learning_rate"]
-        readout_rate = self.config["readout_learning_rate"] or rate
+        rate = self.hyperparameters.learning_rate
+        readout_rate = self.hyperparameters.readout_learning_rate or rate
         return [rate] * len(self.layers) + [readout_rate] * (self.readout is not None)
 
     def _weight_decays(self):
         """The weight decay of each optimizer: the layers', then the readout's."""
-        decay = self.config["weight_decay"]
-        readout_decay = self.config.get("readout_weight_decay")
+        decay = self.hyperparameters.weight_decay
+        readout_decay = self.hyperparameters.readout_weight_decay
         readout_decay = decay if readout_decay is None else readout_decay
         return [decay] * len(self.layers) + [readout_decay] * (self.readout is not None)
 
@@ -327,7 +255,7 @@ class FFNetwork:
             labels=y, n_classes=self.n_classes, logits=logits, generator=self.generator
         )
         labels = torch.stack([y, negative_labels])
-        if self.training_mode == "greedy":
+        if self.hyperparameters.training_mode == "greedy":
             if readout_loss:
                 self.optimizers[-1].step()
             layer_losses = self._greedy_steps(first, labels, sample_weight)
@@ -361,7 +289,7 @@ class FFNetwork:
         """
         layer_optimizers = self.optimizers[: len(self.layers)]
         total = 0.0
-        for step in range(self.inner_steps):
+        for step in range(self.hyperparameters.inner_steps):
             if step:
                 first.reproject()
             losses = [
@@ -372,7 +300,7 @@ class FFNetwork:
             ]
             step_together(self.optimizers if step == 0 else layer_optimizers)
             total = total + torch.stack(losses)
-        return list(total / self.inner_steps)
+        return list(total / self.hyperparameters.inner_steps)
 
     def _greedy_steps(self, first, labels, sample_weight):
         """Layer after layer: all of a layer's steps, then its output moves up."""
@@ -380,14 +308,14 @@ class FFNetwork:
         below = None
         for index, optimizer in enumerate(self.optimizers[: len(self.layers)]):
             total = 0.0
-            for step in range(self.inner_steps):
+            for step in range(self.hyperparameters.inner_steps):
                 if index == 0 and step:
                     first.reproject()
                 layer_pass = self._layer_pass(index, first, labels, below)
                 loss = self._layer_gradients(index, first, layer_pass, sample_weight)
                 optimizer.step()
                 total = total + loss
-            losses.append(total / self.inner_steps)
+            losses.append(total / self.hyperparameters.inner_steps)
             if index == 0:
                 first.reproject()
             below = self._layer_pass(index, first, labels, below)
@@ -404,7 +332,7 @@ class FFNetwork:
         (positive rows first, then negative); returns the loss."""
         layer = self.layers[index]
         loss, d_pre = layer.loss_and_gradient(
-            layer_pass, sample_weight, self.peer_normalization
+            layer_pass, sample_weight, self.hyperparameters.peer_normalization
         )
         (first if index == 0 else layer).set_gradients(layer_pass, d_pre)
         return loss
@@ -550,9 +478,7 @@ class FFNetwork:
         if torch.device(device).type == "cuda" and not torch.cuda.is_available():
             device = "cpu"
         dtype = getattr(torch, state["dtype"])
-        # Networks saved before the first layer could keep a row's length
-        # normalised every row.
-        config = {"input_normalization": "row", **state["config"]}
+        config = {**SETTINGS_OF_OLDER_NETWORKS, **state["config"]}
         self.__init__(**config, device=device, dtype=dtype)
         self.restore(state)
 
