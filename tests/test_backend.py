@@ -9,6 +9,7 @@ import pytest
 import torch
 
 from skff._backend import FFNetwork
+from skff._backend.config import SETTINGS_OF_OLDER_NETWORKS
 from skff._backend.first_layer import LabelledFirstLayer
 from skff._backend.negatives import (
     hard_wrong_labels,
@@ -33,19 +34,11 @@ def make_network(**overrides):
         momentum=0.9,
         seed=0,
         device="cpu",
-        # The explicit computations below normalise each row; the global scale
-        # has tests of its own.
-        input_normalization="row",
-        normalization="rms",
-        prediction_layers=None,
-        weight_decay=0.0,
-        peer_normalization=0.0,
-        training_mode="joint",
-        inner_steps=1,
-        readout_learning_rate=None,
-        readout_weight_decay=None,
-        loss="threshold",
-        symba_alpha=8.0,
+        # The rest as networks were built before every setting was explicit:
+        # rows normalised (the explicit computations below do so; the other
+        # input normalisations have tests of their own), the threshold loss,
+        # no decay, no peer normalisation, joint training, one inner step.
+        **SETTINGS_OF_OLDER_NETWORKS,
     )
     settings.update(overrides)
     return FFNetwork(**settings)
