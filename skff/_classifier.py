@@ -25,7 +25,7 @@ from sklearn.utils.validation import (
 )
 
 from ._backend import FFNetwork
-from ._backend.config import Architecture, Hyperparameters, flat
+from ._backend.config import flat
 from ._backend.goodness import GOODNESS
 from ._backend.losses import LAYER_LOSSES
 from ._backend.negatives import NEGATIVE_SAMPLERS
@@ -34,7 +34,9 @@ from ._backend.readouts import READOUTS
 from ._backend.schedule import auto_batch_size, learning_rate_factor
 from ._interrupt import StopOnInterrupt
 from ._precision import MIXED_PRECISIONS, matmul_precision
-from ._progress import epoch_progress
+from ._progress import epoch_progress, print_convergence, print_epoch
+from ._settings import architecture_of, hyperparameters_of
+from ._tensors import resolve_device, to_numpy, to_tensor
 from ._threads import torch_threads
 
 
@@ -580,11 +582,11 @@ class ForwardForwardClassifier(ClassifierMixin, BaseEstimator):
         if first_call is None:
             first_call = not (self.warm_start and hasattr(self, "network_"))
         X, y = validate_data(
-            self, X, y, reset=first_call, dtype=self._numpy_dtype(), order="C"
+            self, X, y, reset=first_call, dtype=np.dtype(self.dtype), order="C"
         )
         check_classification_targets(y)
         sample_weight = _check_sample_weight(
-            sample_weight, X, dtype=self._numpy_dtype(), ensure_non_negative=True
+            sample_weight, X, dtype=np.dtype(self.dtype), ensure_non_negative=True
         )
         if not incremental:
             self._set_classes(y, first_call)
@@ -593,7 +595,7 @@ class ForwardForwardClassifier(ClassifierMixin, BaseEstimator):
         if not incremental:
             _check_weighted_classes(y, sample_weight)
 
-        device = _resolve_device(self.device)
+        device = resolve_device(self.device)
         if first_call:
             self._initialise(X.shape[1], device)
         else:
@@ -646,7 +648,7 @@ class ForwardForwardClassifier(ClassifierMixin, BaseEstimator):
                 "compute_class_weight('balanced', classes=classes, y=y)."
             )
         weights = compute_class_weight(self.class_weight, classes=self.classes_, y=y)
-        return weights.astype(self._numpy_dtype())
+        return weights.astype(np.dtype(self.dtype))
 
     def _encode(self, y):
         unknown = np.setdiff1d(unique_labels(y), self.classes_)
@@ -658,77 +660,14 @@ class ForwardForwardClassifier(ClassifierMixin, BaseEstimator):
             )
         return np.searchsorted(self.classes_, y)
 
-    def _numpy_dtype(self):
-        return np.dtype(self.dtype)
-
-    def _architecture(self):
-        """The network settings fixed at the first fit (an ``Architecture``)."""
-        hidden_layer_sizes = np.atleast_1d(self.hidden_layer_sizes).tolist()
-        if not hidden_layer_sizes or not all(
-            isinstance(size, Integral) and size >= 1 for size in hidden_layer_sizes
-        ):
-            raise ValueError(
-                "hidden_layer_sizes must hold positive integers, got "
-                f"{self.hidden_layer_sizes!r}."
-            )
-        return Architecture(
-            hidden_layer_sizes=tuple(hidden_layer_sizes),
-            overlay=self.label_overlay,
-            label_scale=self.label_scale,
-            goodness=self.goodness,
-            normalization=self.normalization,
-            input_normalization=self.input_normalization,
-            negatives=self.negatives,
-            softmax_readout=NEGATIVE_SAMPLERS[self.negatives].needs_logits
-            or READOUTS[self.prediction].needs_softmax_head,
-            prediction_layers=self._prediction_layers(len(hidden_layer_sizes)),
-            optimizer=self.optimizer,
-        )
-
-    def _prediction_layers(self, n_layers):
-        """``prediction_layers`` as a sorted tuple of layer indices."""
-        if isinstance(self.prediction_layers, str):
-            first = 1 if self.prediction_layers == "skip_first" and n_layers > 1 else 0
-            return tuple(range(first, n_layers))
-        indices = np.asarray(self.prediction_layers)
-        if (
-            indices.ndim != 1
-            or not indices.size
-            or not np.issubdtype(indices.dtype, np.integer)
-            or indices.min() < -n_layers
-            or indices.max() >= n_layers
-        ):
-            raise ValueError(
-                "prediction_layers must be 'all', 'skip_first' or a non-empty list "
-                f"of layer indices below n_layers={n_layers}, got "
-                f"{self.prediction_layers!r}."
-            )
-        return tuple(sorted({int(index) % n_layers for index in indices}))
-
-    def _hyperparameters(self):
-        """Settings that may change between calls to fit (``Hyperparameters``)."""
-        return Hyperparameters(
-            loss=self.loss,
-            symba_alpha=self.symba_alpha,
-            threshold=self.threshold,
-            learning_rate=self.learning_rate_init,
-            readout_learning_rate=self.readout_learning_rate_init,
-            momentum=self.momentum,
-            weight_decay=self.weight_decay,
-            readout_weight_decay=self.readout_weight_decay,
-            peer_normalization=self.peer_normalization,
-            training_mode=self.training_mode,
-            inner_steps=self.inner_steps,
-        )
-
     def _initialise(self, n_features, device):
-        architecture = self._architecture()
+        architecture = architecture_of(self)
         hidden_layer_sizes = architecture.hidden_layer_sizes
         self._random_state = check_random_state(self.random_state)
         self.network_ = FFNetwork(
             n_features=n_features,
             n_classes=len(self.classes_),
-            **flat(architecture, self._hyperparameters()),
+            **flat(architecture, hyperparameters_of(self)),
             seed=self._random_state.randint(np.iinfo(np.int32).max),
             device=device,
             dtype=getattr(torch, self.dtype),
@@ -747,14 +686,14 @@ class ForwardForwardClassifier(ClassifierMixin, BaseEstimator):
     def _continue_on(self, device):
         """Check that training can go on from the fitted network, and set it up.
 
-        The hyperparameters of :meth:`_hyperparameters` may change between
+        The settings of ``hyperparameters_of`` may change between
         calls; the shape of the network and its training scheme may not.
         """
         network = self.network_
         fitted = flat(network.architecture)
         changed = [
             f"{name}={value!r} (fitted with {fitted[name]!r})"
-            for name, value in flat(self._architecture()).items()
+            for name, value in flat(architecture_of(self)).items()
             if fitted[name] != value
         ]
         fitted_dtype = str(network.dtype).removeprefix("torch.")
@@ -768,14 +707,14 @@ class ForwardForwardClassifier(ClassifierMixin, BaseEstimator):
             )
         if network.device != device:
             network.to(device)
-        network.set_hyperparameters(self._hyperparameters())
+        network.set_hyperparameters(hyperparameters_of(self))
 
     def _run_epochs(self, X, y, sample_weight, X_val, y_val, incremental, device):
         network = self.network_
         mean_weight = sample_weight.mean()
         # Only relative weights matter: a batch's loss is the mean of weight x loss.
         sample_weight = sample_weight / (mean_weight if mean_weight > 0 else 1.0)
-        data = [_to_tensor(array, device) for array in (X, y, sample_weight)]
+        data = [to_tensor(array, device) for array in (X, y, sample_weight)]
         batch_size = self.batch_size
         if batch_size == "auto":
             batch_size = auto_batch_size(X.shape[0])
@@ -827,7 +766,7 @@ class ForwardForwardClassifier(ClassifierMixin, BaseEstimator):
                 self._record_epoch(losses, X.shape[0])
                 if early_stopping:
                     self._fit_goodness_scale(X)
-                    score = float(np.mean(self._predict_encoded(X_val) == y_val))
+                    score = float(np.mean(self._scores(X_val).argmax(axis=1) == y_val))
                     if score > self.best_validation_score_:
                         best = finished
                     improved = self._record_validation_score(score)
@@ -837,10 +776,10 @@ class ForwardForwardClassifier(ClassifierMixin, BaseEstimator):
                     0 if improved else self._no_improvement_count + 1
                 )
                 if self.verbose:
-                    self._print_epoch(time.perf_counter() - started)
+                    print_epoch(self, time.perf_counter() - started)
                 if self._no_improvement_count > self.n_iter_no_change:
                     converged = True
-                    self._print_convergence(early_stopping)
+                    print_convergence(self, early_stopping)
                     break
         if early_stopping:
             network.restore(best)
@@ -899,32 +838,13 @@ class ForwardForwardClassifier(ClassifierMixin, BaseEstimator):
         if self.readout_loss_curve_ is not None:
             self.readout_loss_curve_.append(losses[-1])
 
-    def _print_convergence(self, early_stopping):
-        if self.verbose:
-            criterion = "Validation score" if early_stopping else "Training loss"
-            print(
-                f"{criterion} did not improve more than tol={self.tol} for "
-                f"{self.n_iter_no_change} consecutive epochs. Stopping."
-            )
-
-    def _print_epoch(self, seconds):
-        layers = ", ".join(f"{curve[-1]:.4f}" for curve in self.layer_loss_curves_)
-        line = (
-            f"Epoch {self.n_iter_}: loss {self.loss_curve_[-1]:.4f} (layers {layers})"
-        )
-        if self.readout_loss_curve_ is not None:
-            line += f", readout {self.readout_loss_curve_[-1]:.4f}"
-        if self.validation_scores_:
-            line += f", validation score {self.validation_scores_[-1]:.4f}"
-        print(f"{line}, {seconds:.2f} s")
-
     # --------------------------------------------------------------- prediction
     def _fit_goodness_scale(self, X):
         """Fit what the readout learns from the training rows (the combined
         readout's ``goodness_scale_``)."""
         network = self.network_
         self.goodness_scale_ = READOUTS[self.prediction]().fit(
-            network, _to_tensor(X, network.device)
+            network, to_tensor(X, network.device)
         )
 
     def _scores(self, X):
@@ -943,8 +863,8 @@ class ForwardForwardClassifier(ClassifierMixin, BaseEstimator):
                 "prediction='combined' needs goodness_scale_, which is fitted "
                 "only when prediction='combined' at fit time. Refit the model."
             )
-        X_t = _to_tensor(X, network.device)
-        scores = _to_numpy(readout.scores(network, X_t, scale))
+        X_t = to_tensor(X, network.device)
+        scores = to_numpy(readout.scores(network, X_t, scale))
         if not np.isfinite(scores).all():
             raise ValueError(
                 "The network produced NaN or infinite scores: its weights are too "
@@ -952,20 +872,14 @@ class ForwardForwardClassifier(ClassifierMixin, BaseEstimator):
             )
         return scores
 
-    def _validated_scores(self, X):
-        return self._predicting(X, self._scores)
-
     def _predicting(self, X, compute):
         """``compute(X)`` on validated ``X``, under the thread limit and matmul
         precision of a prediction."""
         check_is_fitted(self)
-        X = validate_data(self, X, reset=False, dtype=self._numpy_dtype(), order="C")
+        X = validate_data(self, X, reset=False, dtype=np.dtype(self.dtype), order="C")
         with torch_threads(self.n_threads):
             with matmul_precision(self.mixed_precision, self.network_.device.type):
                 return compute(X)
-
-    def _predict_encoded(self, X):
-        return self._scores(X).argmax(axis=1)
 
     def decision_function(self, X):
         """Per-class scores: summed goodness (times ``symba_alpha`` with
@@ -983,7 +897,7 @@ class ForwardForwardClassifier(ClassifierMixin, BaseEstimator):
             Score of each class, in ``classes_`` order; for two classes, the score
             of ``classes_[1]`` minus that of ``classes_[0]``.
         """
-        scores = self._validated_scores(X)
+        scores = self._predicting(X, self._scores)
         if scores.shape[1] == 2:
             return scores[:, 1] - scores[:, 0]
         return scores
@@ -1001,7 +915,7 @@ class ForwardForwardClassifier(ClassifierMixin, BaseEstimator):
         y_pred : ndarray of shape (n_samples,)
             Predicted labels, of the same type as the training labels.
         """
-        scores = self._validated_scores(X)
+        scores = self._predicting(X, self._scores)
         return self.classes_[scores.argmax(axis=1)]
 
     def predict_proba(self, X):
@@ -1027,7 +941,7 @@ class ForwardForwardClassifier(ClassifierMixin, BaseEstimator):
         proba : ndarray of shape (n_samples, n_classes)
             Rows sum to one; columns follow ``classes_``.
         """
-        return softmax(self._validated_scores(X))
+        return softmax(self._predicting(X, self._scores))
 
     def predict_log_proba(self, X):
         """Logarithm of :meth:`predict_proba`, computed stably.
@@ -1042,7 +956,7 @@ class ForwardForwardClassifier(ClassifierMixin, BaseEstimator):
         log_proba : ndarray of shape (n_samples, n_classes)
             Log-probabilities; columns follow ``classes_``.
         """
-        return _log_softmax(self._validated_scores(X))
+        return _log_softmax(self._predicting(X, self._scores))
 
     def layer_goodness(self, X):
         """Goodness of every layer for every sample under every candidate label.
@@ -1087,10 +1001,10 @@ class ForwardForwardClassifier(ClassifierMixin, BaseEstimator):
 
         def on_network(X):
             network = self.network_
-            result = compute(network, _to_tensor(X, network.device))
+            result = compute(network, to_tensor(X, network.device))
             if isinstance(result, list):
-                return [_to_numpy(tensor) for tensor in result]
-            return _to_numpy(result)
+                return [to_numpy(tensor) for tensor in result]
+            return to_numpy(result)
 
         return self._predicting(X, on_network)
 
@@ -1116,31 +1030,3 @@ def _log_softmax(scores):
     """Row-wise log-softmax of a float array, computed stably."""
     shifted = scores - scores.max(axis=1, keepdims=True)
     return shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
-
-
-def _to_numpy(tensor):
-    """A tensor of any float dtype (bfloat16 included) as a float64 NumPy array."""
-    return tensor.to(torch.float64).cpu().numpy()
-
-
-def _to_tensor(array, device):
-    # torch shares memory with writeable arrays and never writes to them; a read-only
-    # array (e.g. a memmap) is copied, since torch cannot share it safely.
-    return torch.as_tensor(np.require(array, requirements=["C", "W"]), device=device)
-
-
-def _resolve_device(device):
-    if device == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    try:
-        resolved = torch.device(device)
-    except RuntimeError as error:
-        raise ValueError(
-            f"device={device!r} is not a device torch knows: {error}"
-        ) from None
-    if resolved.type == "cuda" and not torch.cuda.is_available():
-        raise ValueError(
-            f"device={device!r} was requested but CUDA is not available on this "
-            "machine. Use device='cpu', or device='auto' to fall back to the CPU."
-        )
-    return resolved
