@@ -227,9 +227,9 @@ class ForwardForwardClassifier(ClassifierMixin, BaseEstimator):
         readout's log-probabilities plus those of the summed goodness times
         ``goodness_scale_``. The two readouts often err on different samples,
         so together they err less than either, for the cost of both: the
-        goodness scoring is one pass per label, so for 10,000 MNIST images
-        :func:`~skff.recipes.hinton_2022` predicts in 8-19 s combined against
-        1.6 s by softmax (2-core AMD EPYC; ``benchmarks/mnist_accuracy.py``).
+        goodness scoring is one pass per label, so with 10 labels it costs
+        about ten times the softmax readout's one pass (the Benchmarks page
+        has the times).
 
     class_weight : dict, "balanced" or None, default=None
         Weight of each class in every layer's loss and the readout's, as in
@@ -286,9 +286,9 @@ class ForwardForwardClassifier(ClassifierMixin, BaseEstimator):
         On a CUDA device, capture one training step as a CUDA graph after a
         few eager steps of each epoch and replay it for the epoch's other full
         batches, with the same results to the last bit. Small networks on
-        small batches are bound by the host's kernel launches, not by the GPU:
-        on an H200, replaying trains :func:`~skff.recipes.hinton_2022`'s 60
-        epochs in 39 s instead of 218 s. Ignored on the CPU, and with
+        small batches are bound by the host's kernel launches, not by the GPU,
+        and one launch per step instead of hundreds trains them several times
+        faster (the Benchmarks page has the times). Ignored on the CPU, and with
         ``optimizer="adam_keras"``, whose steps depend on the host. If a
         capture fails, a ``RuntimeWarning`` says why and the epoch trains
         step by step.

@@ -73,14 +73,10 @@ def hinton_2022(**overrides):
     rate constant for half of the 60 epochs, then linearly down; the first
     layer left out of the readout and of the goodness. Prediction by the
     softmax readout. Hinton reports 1.36% MNIST test error for four layers of
-    2000 after 60 epochs; his code, 1.34-1.47% for this net after 100. This
-    recipe ends at 1.27% after its 60 epochs with ``random_state=0``, at
-    1.48% with ``random_state=1`` and at 1.38% with ``random_state=2``
-    (``python benchmarks/mnist_accuracy.py hinton --seed N``).
-    ``hinton_2022(prediction="combined")`` trains the same network and
-    predicts with the product of both readouts: 1.32%, 1.42% and 1.24% over
-    those seeds, a mean of 1.33% against 1.38%
-    (``python benchmarks/mnist_accuracy.py hinton-combined --seed N``).
+    2000 after 60 epochs. ``hinton_2022(prediction="combined")`` trains the
+    same network and predicts with the product of both readouts, which errs
+    less on average over seeds (``python benchmarks/mnist_accuracy.py hinton
+    hinton-combined --seed N``; the docs' Benchmarks page has every run).
 
     The rates differ from the ones quoted for his code (0.01 for the layers,
     0.1 for the readout): skff averages each loss over the batch, and with a

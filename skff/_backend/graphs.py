@@ -1,10 +1,10 @@
 """A training step replayed as a CUDA graph: one launch instead of hundreds.
 
 A step of a small network is a few hundred small kernels, and on a GPU the
-host's time to launch them, not the arithmetic, sets the pace (6 to 9 ms
-against 0.8 ms of GPU work per step of ``hinton_2022`` on an H200). Captured
-once per epoch as a CUDA graph, the step is replayed for every later full
-batch with a single launch (0.9 ms per step there). The graph lives for one
+host's time to launch them, not the arithmetic, sets the pace
+(``benchmarks/step_profile.py --device cuda`` measures both). Captured once
+per epoch as a CUDA graph, the step is replayed for every later full batch
+with a single launch. The graph lives for one
 epoch, so everything it bakes in (learning rates, momentum, the optimizer's
 state tensors) is what the epoch uses anyway.
 """
