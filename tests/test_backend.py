@@ -12,6 +12,7 @@ from skff._backend import FFNetwork
 from skff._backend.config import SETTINGS_OF_OLDER_NETWORKS
 from skff._backend.first_layer import LabelledFirstLayer
 from skff._backend.negatives import (
+    all_wrong_labels,
     hard_wrong_labels,
     random_wrong_labels,
     shuffled_labels,
@@ -120,7 +121,8 @@ def explicit_step_gradients(network, X, y, negatives, sample_weight):
         make_overlay = partial(
             explicit_overlay, X, n_classes=4, overlay=overlay, label_scale=0.5
         )
-    overlaid = torch.cat([make_overlay(labels=labels) for labels in (y, negatives)])
+    every_label = (y, *negatives.view(-1, n_rows))
+    overlaid = torch.cat([make_overlay(labels=labels) for labels in every_label])
     blocks = [layer.weight, layer.label_weight.T]
     weight = torch.cat(blocks if overlay == "append" else blocks[::-1], dim=1)
     inputs = overlaid
@@ -134,7 +136,8 @@ def explicit_step_gradients(network, X, y, negatives, sample_weight):
         pre_activation = scale * (inputs @ weight.T) + layer.bias
         activity = torch.relu(pre_activation)
         goodness = layer.goodness(activity, activity.square().sum(1))
-        total = total + layer.loss(goodness[:n_rows], goodness[n_rows:], sample_weight)
+        negative = goodness[n_rows:].view(-1, n_rows)
+        total = total + layer.loss(goodness[:n_rows], negative, sample_weight)
         if network.hyperparameters.peer_normalization:
             through = pre_activation + (activity - pre_activation).detach()
             batch_mean = (through[:n_rows] * sample_weight.unsqueeze(1)).mean(0)
@@ -200,6 +203,48 @@ def test_a_step_takes_the_gradient_of_each_layers_own_loss(
     for ours, theirs in zip(gradients, expected):
         assert torch.any(theirs != 0)
         torch.testing.assert_close(ours, theirs)
+
+
+@pytest.mark.parametrize("loss", ["threshold", "symba"])
+@pytest.mark.parametrize("peer_normalization", [0.0, 0.3])
+def test_several_negatives_per_row_each_weigh_their_share(loss, peer_normalization):
+    """Each row meets three wrong labels; the gradients are autograd's of the
+    mean of its three pair losses."""
+    network = make_network(
+        loss=loss, peer_normalization=peer_normalization, dtype=torch.float64
+    )
+    X, y = data()
+    X = X.double()
+    negatives = (y + torch.arange(1, 4).unsqueeze(1)) % 4
+    sample_weight = torch.rand(
+        len(y), generator=torch.Generator().manual_seed(1), dtype=torch.float64
+    )
+    expected = explicit_step_gradients(network, X, y, negatives, sample_weight)
+    network.sample_negatives = lambda **_: negatives
+    for optimizer in network.optimizers:
+        optimizer.step = lambda: None
+    network._train_step(X, y, sample_weight)
+    gradients = [p.grad for module in network._modules() for p in module.parameters()]
+    for ours, theirs in zip(gradients, expected):
+        torch.testing.assert_close(ours, theirs)
+
+
+def test_all_negatives_are_every_wrong_label_or_a_sample_of_them():
+    from skff._backend.negatives import MAX_NEGATIVES
+
+    labels = torch.tensor([0, 3, 4])
+    generator = torch.Generator().manual_seed(0)
+    every = all_wrong_labels(
+        labels=labels, n_classes=5, logits=None, generator=generator
+    )
+    assert every.shape == (4, 3)
+    for row, label in enumerate(labels.tolist()):
+        assert sorted(every[:, row].tolist()) == sorted(set(range(5)) - {label})
+    many = all_wrong_labels(
+        labels=labels, n_classes=1000, logits=None, generator=generator
+    )
+    assert many.shape == (MAX_NEGATIVES, 3)
+    assert not torch.any(many == labels)
 
 
 @pytest.mark.parametrize("training_mode", ["joint", "greedy"])

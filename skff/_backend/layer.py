@@ -206,13 +206,21 @@ class FFLayer(nn.Module):
 
     def loss(self, positive_goodness, negative_goodness, sample_weight):
         """The layer's loss: row ``i`` of each goodness is the same sample, shown
-        with its true label and with a wrong one."""
+        with its true label and with a wrong one. ``negative_goodness`` may hold
+        several negatives per sample, ``(n_negatives, n_rows)``: each pairs with
+        the positive, and their losses are averaged."""
+        if negative_goodness.dim() == 2:
+            positive_goodness = positive_goodness.expand_as(negative_goodness)
         per_sample = self.layer_loss(positive_goodness, negative_goodness)
+        if per_sample.dim() == 2:
+            per_sample = per_sample.mean(dim=0)
         return (per_sample * sample_weight).mean()
 
     def loss_and_gradient(self, layer_pass, sample_weight, peer_normalization=0.0):
-        """The layer's loss on a pass of positive rows, then as many negative ones,
-        and its derivative with respect to the pre-activations.
+        """The layer's loss on a pass of positive rows, then one or more blocks
+        of as many negative ones, and its derivative with respect to the
+        pre-activations. Each negative pairs with its row's positive, and the
+        losses of a row's negatives are averaged.
 
         The derivative with respect to the activity is also the one with respect
         to the pre-activation where the ReLU is on, and the goodness's is zero
@@ -223,13 +231,17 @@ class FFLayer(nn.Module):
         """
         n_rows = sample_weight.shape[0]
         activity, sum_squares = layer_pass.activity, layer_pass.sum_squares
-        goodness = self.goodness(activity, sum_squares).view(2, n_rows)
+        goodness = self.goodness(activity, sum_squares).view(-1, n_rows)
+        negatives = goodness[1:]
         per_sample, d_positive, d_negative = self.layer_loss.gradients(
-            goodness[0], goodness[1]
+            goodness[0].expand_as(negatives), negatives
         )
-        loss = (per_sample * sample_weight).mean()
+        n_negatives = negatives.shape[0]
+        loss = (per_sample.mean(dim=0) * sample_weight).mean()
         row_weight = sample_weight / n_rows
-        d_goodness = torch.stack([d_positive, d_negative]).mul_(row_weight)
+        d_goodness = torch.cat(
+            [d_positive.mean(dim=0, keepdim=True), d_negative / n_negatives]
+        ).mul_(row_weight)
         d_pre = self.goodness_function.gradient(
             activity, sum_squares, d_goodness.view(-1)
         )

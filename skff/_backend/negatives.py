@@ -3,8 +3,10 @@
 A sampler is a class registered in :data:`NEGATIVE_SAMPLERS`. Called with the
 keywords ``labels``, ``n_classes``, ``logits`` (the softmax readout's current
 logits, or ``None`` when no readout is trained) and ``generator``, it returns
-one label per row. One that reads ``logits`` says so with ``needs_logits``:
-the estimator then trains the readout whatever it predicts with.
+one label per row, or several: ``(n_negatives, n_rows)``, every row then
+meeting each of its negatives, their losses averaged. One that reads
+``logits`` says so with ``needs_logits``: the estimator then trains the
+readout whatever it predicts with.
 """
 
 import torch
@@ -66,12 +68,41 @@ class ShuffledLabels(NegativeSampler):
         return labels[order]
 
 
+class AllWrongLabels(NegativeSampler):
+    """Every wrong label, for every row: ``n_classes - 1`` negatives per row,
+    each weighing ``1 / (n_classes - 1)`` of the row's loss.
+
+    Each row's first-layer projection is shared by all its labels, so a
+    negative costs the layers above the first and their gradients. Beyond
+    :data:`MAX_NEGATIVES` wrong labels, that many are drawn per row,
+    uniformly, instead.
+    """
+
+    def __call__(self, *, labels, n_classes, logits, generator):
+        if n_classes - 1 > MAX_NEGATIVES:
+            offset = torch.randint(
+                1,
+                n_classes,
+                (MAX_NEGATIVES, *labels.shape),
+                generator=generator,
+                device=labels.device,
+            )
+        else:
+            offset = torch.arange(1, n_classes, device=labels.device).unsqueeze(1)
+        return (labels + offset) % n_classes
+
+
+# Most negatives per row that negatives="all" shows, for many classes.
+MAX_NEGATIVES = 16
+
 random_wrong_labels = RandomWrongLabels()
 hard_wrong_labels = HardWrongLabels()
 shuffled_labels = ShuffledLabels()
+all_wrong_labels = AllWrongLabels()
 
 NEGATIVE_SAMPLERS = {
     "random": RandomWrongLabels,
     "hard": HardWrongLabels,
     "shuffle": ShuffledLabels,
+    "all": AllWrongLabels,
 }

@@ -254,7 +254,7 @@ class FFNetwork:
         negative_labels = self.sample_negatives(
             labels=y, n_classes=self.n_classes, logits=logits, generator=self.generator
         )
-        labels = torch.stack([y, negative_labels])
+        labels = torch.cat([y.unsqueeze(0), negative_labels.view(-1, y.shape[0])])
         if self.hyperparameters.training_mode == "greedy":
             if readout_loss:
                 self.optimizers[-1].step()
