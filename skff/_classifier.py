@@ -206,7 +206,7 @@ class ForwardForwardClassifier(ClassifierMixin, BaseEstimator):
         label value of 1). With ``"replace"`` it multiplies the row's largest
         absolute value.
 
-    negatives : {"random", "hard", "shuffle"}, default="hard"
+    negatives : {"hard", "random", "shuffle", "all"}, default="hard"
         How the wrong label of each negative sample is drawn. ``"hard"``: in
         proportion to the softmax readout's current belief in each wrong label,
         the true label excluded (Hinton 2022); this trains the readout too, at
@@ -214,6 +214,10 @@ class ForwardForwardClassifier(ClassifierMixin, BaseEstimator):
         among the wrong labels. ``"shuffle"``: the batch's labels in a random
         order, as in the Keras example; about one in ``n_classes`` is the true
         label, so it learns more slowly and is there for reproduction.
+        ``"all"``: every wrong label, each row meeting all of them with the
+        loss averaged over them (beyond 17 classes, 16 drawn per row); the
+        first layer's projection is shared, but the layers above pay for every
+        negative.
 
     prediction : {"softmax", "goodness", "combined"}, default="softmax"
         ``"softmax"`` reads the label from one pass under a neutral label, through
