@@ -92,6 +92,16 @@ def configurations(seed=0):
             ),
             None,
         ),
+        "default-top-k": (
+            lambda: ForwardForwardClassifier(
+                goodness="top_k_mean_squares", random_state=seed
+            ),
+            None,
+        ),
+        "default-all-negatives": (
+            lambda: ForwardForwardClassifier(negatives="all", random_state=seed),
+            None,
+        ),
         "default-threshold": (
             lambda: ForwardForwardClassifier(loss="threshold", random_state=seed),
             None,

@@ -82,9 +82,12 @@ class ForwardForwardClassifier(ClassifierMixin, BaseEstimator):
         width. Layers start near a mean square of 0.5; on MNIST, 4.0 learns
         faster than 1.0 or 2.0. Ignored by ``loss="symba"``.
 
-    goodness : {"mean_squares", "sum_squares"}, default="mean_squares"
+    goodness : {"mean_squares", "sum_squares", "top_k_mean_squares"}, \
+            default="mean_squares"
         Goodness of a layer's activity vector: the mean of its squares (Keras
-        example) or their sum (Hinton 2022).
+        example), their sum (Hinton 2022), or the mean square of its tenth most
+        active units (a selective goodness). ``skff.backend.GOODNESS`` holds
+        them; the user guide's "Extending skff" adds one.
 
     normalization : {"rms", "l2"}, default="rms"
         How each layer normalises its input before its weights: divided by its

@@ -158,7 +158,9 @@ def explicit_step_gradients(network, X, y, negatives, sample_weight):
 
 @pytest.mark.parametrize("overlay", ["append", "replace"])
 @pytest.mark.parametrize("loss", ["threshold", "symba"])
-@pytest.mark.parametrize("goodness", ["mean_squares", "sum_squares"])
+@pytest.mark.parametrize(
+    "goodness", ["mean_squares", "sum_squares", "top_k_mean_squares"]
+)
 @pytest.mark.parametrize("peer_normalization", [0.0, 0.3])
 @pytest.mark.parametrize("input_normalization", ["row", "global", "homogeneous"])
 def test_a_step_takes_the_gradient_of_each_layers_own_loss(
