@@ -21,8 +21,7 @@ from _machine import machine_info, synchronize
 from torch.profiler import ProfilerActivity, profile
 
 from skff import ForwardForwardClassifier
-from skff._precision import matmul_precision
-from skff.backend import auto_batch_size
+from skff.backend import auto_batch_size, matmul_precision
 from skff.recipes import hinton_2022
 
 RESULTS = Path(__file__).parent / "results"

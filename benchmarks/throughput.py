@@ -43,7 +43,7 @@ PEAK_ROWS = 4096
 def matmul_gflops(torch, shapes, device="cpu", mixed_precision=None, repeats=20):
     """Median GFLOP/s of ``a @ b`` over the given ``(m, k, n)`` shapes, in float32
     (or the given mixed precision) on ``device``."""
-    from skff._precision import matmul_precision
+    from skff.backend import matmul_precision
 
     rates = {}
     for m, k, n in shapes:
@@ -208,7 +208,7 @@ def scaling(device="cpu"):
     # once (the labels only add columns), the second layer runs once per label.
     import torch
 
-    from skff._backend.scoring import CPU_SCORING_BLOCK
+    from skff.backend import CPU_SCORING_BLOCK
 
     width = clf.hidden_layer_sizes
     goodness_gflop = (

@@ -17,8 +17,10 @@ Adding an entry to a registry makes its name a valid value of the parameter
 module that every process imports: workers of ``n_jobs`` start afresh.
 
 :func:`auto_batch_size` and :func:`learning_rate_factor` say how a fit plans
-its batches and its learning rate, and :class:`FFNetwork` is the network a
-fitted estimator holds as ``network_``.
+its batches and its learning rate, :func:`matmul_precision` sets the precision
+of the products as ``mixed_precision`` does, ``CPU_SCORING_BLOCK`` is the
+number of rows scored together on the CPU, and :class:`FFNetwork` is the
+network a fitted estimator holds as ``network_``.
 """
 
 from ._backend.goodness import GOODNESS, Goodness, MeanSquares, SumSquares
@@ -28,8 +30,11 @@ from ._backend.network import FFNetwork
 from ._backend.overlay import OVERLAYS, LabelOverlay
 from ._backend.readouts import READOUTS, Readout
 from ._backend.schedule import auto_batch_size, learning_rate_factor
+from ._backend.scoring import CPU_SCORING_BLOCK
+from ._precision import matmul_precision
 
 __all__ = [
+    "CPU_SCORING_BLOCK",
     "FFNetwork",
     "GOODNESS",
     "Goodness",
@@ -47,4 +52,5 @@ __all__ = [
     "ThresholdLoss",
     "auto_batch_size",
     "learning_rate_factor",
+    "matmul_precision",
 ]
