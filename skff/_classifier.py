@@ -345,13 +345,15 @@ class ForwardForwardClassifier(ClassifierMixin, BaseEstimator):
         Cross-entropy of the softmax readout per epoch, when one is trained.
 
     goodness_scale_ : float or None
-        With ``prediction="combined"`` at fit time, the factor on the summed
-        goodness that gives its median margin between the best and the second
-        best label the size of the readout's, on up to 1,000 training rows:
-        neither readout outvotes the other by the mere scale of its scores.
-        Refitted at the end of every call to fit or partial_fit, and before
-        each early-stopping validation score; ``None`` for the other
-        predictions.
+        The factor on the summed goodness that gives it, on up to 1,000
+        training rows (fewer with many classes), the softmax readout's median
+        margin between the best and the second-best label, so that with
+        ``prediction="combined"`` neither readout outvotes the other by the
+        mere scale of its scores. Fitted at the end of every call to fit or
+        partial_fit whenever the network has a softmax readout, whatever
+        ``prediction`` is, so that a fitted model can switch to
+        ``"combined"``; with ``prediction="combined"``, also before each
+        early-stopping validation score. ``None`` without a softmax readout.
 
     best_loss_ : float or None
         Lowest epoch loss seen; ``None`` with early stopping.
@@ -772,7 +774,8 @@ class ForwardForwardClassifier(ClassifierMixin, BaseEstimator):
                 finished = network.snapshot()
                 self._record_epoch(losses, X.shape[0])
                 if early_stopping:
-                    self._fit_goodness_scale(X)
+                    if self.prediction == "combined":
+                        self._fit_goodness_scale(X)
                     score = float(np.mean(self._scores(X_val).argmax(axis=1) == y_val))
                     if score > self.best_validation_score_:
                         best = finished
@@ -847,12 +850,15 @@ class ForwardForwardClassifier(ClassifierMixin, BaseEstimator):
 
     # --------------------------------------------------------------- prediction
     def _fit_goodness_scale(self, X):
-        """Fit what the readout learns from the training rows (the combined
-        readout's ``goodness_scale_``)."""
+        """Fit ``goodness_scale_``, the one number the combined readout learns
+        from the training rows, whenever the network has the softmax head that
+        readout also reads: ``prediction`` can then be switched between the
+        readouts of a fitted model."""
         network = self.network_
-        self.goodness_scale_ = READOUTS[self.prediction]().fit(
-            network, to_tensor(X, network.device)
-        )
+        self.goodness_scale_ = None
+        if network.readout is not None:
+            X_t = to_tensor(X, network.device)
+            self.goodness_scale_ = READOUTS["combined"]().fit(network, X_t)
 
     def _scores(self, X):
         """Per-class scores as a float64 array ``(n_samples, n_classes)``."""
@@ -867,8 +873,9 @@ class ForwardForwardClassifier(ClassifierMixin, BaseEstimator):
         scale = getattr(self, "goodness_scale_", None)
         if self.prediction == "combined" and scale is None:
             raise ValueError(
-                "prediction='combined' needs goodness_scale_, which is fitted "
-                "only when prediction='combined' at fit time. Refit the model."
+                "prediction='combined' needs goodness_scale_, which this model "
+                "lacks: it was fitted before skff fitted it for every model with "
+                "a softmax readout. Refit the model."
             )
         X_t = to_tensor(X, network.device)
         scores = to_numpy(readout.scores(network, X_t, scale))

@@ -600,21 +600,26 @@ def test_combined_prediction_trains_the_network_as_softmax_prediction_does(blobs
     X, y = blobs
     combined = ForwardForwardClassifier(**SMALL, prediction="combined").fit(X, y)
     softmax = ForwardForwardClassifier(**SMALL, prediction="softmax").fit(X, y)
-    assert softmax.goodness_scale_ is None
     combined.set_params(prediction="softmax")
     assert np.array_equal(combined.decision_function(X), softmax.decision_function(X))
 
 
-def test_combined_prediction_needs_a_fit_for_it(blobs):
+def test_prediction_switches_between_the_readouts_of_a_fitted_model(blobs):
     X, y = blobs
-    clf = ForwardForwardClassifier(**SMALL, prediction="softmax").fit(X, y)
-    with pytest.raises(ValueError, match="fitted only when prediction='combined'"):
-        clf.set_params(prediction="combined").predict(X)
+    combined = ForwardForwardClassifier(**SMALL, prediction="combined").fit(X, y)
+    softmax = ForwardForwardClassifier(**SMALL, prediction="softmax").fit(X, y)
+    assert softmax.goodness_scale_ == combined.goodness_scale_ > 0
+    softmax.set_params(prediction="combined")
+    assert np.array_equal(softmax.decision_function(X), combined.decision_function(X))
     goodness_only = ForwardForwardClassifier(
         **SMALL, negatives="random", prediction="goodness"
     ).fit(X, y)
+    assert goodness_only.goodness_scale_ is None
     with pytest.raises(ValueError, match="needs the softmax readout"):
         goodness_only.set_params(prediction="combined").predict(X)
+    softmax.goodness_scale_ = None  # as in models fitted before
+    with pytest.raises(ValueError, match="needs goodness_scale_, which this model"):
+        softmax.predict(X)
 
 
 def test_combined_prediction_scores_early_stopping_with_a_fitted_scale(blobs):

@@ -13,8 +13,12 @@ from torch import nn
 from torch.nn import functional as F
 
 # Training rows, evenly spaced, on which the combined readout fits its scale:
-# enough for a stable median, few enough to cost little next to an epoch.
+# enough for a stable median, few enough to cost little next to an epoch; with
+# many classes, fewer (every row is scored under every label), never below
+# the minimum.
 SCALE_FITTING_ROWS = 1000
+SCALE_FITTING_LABEL_ROWS = 20_000
+SCALE_FITTING_MIN_ROWS = 50
 
 
 class SoftmaxHead(nn.Module):
@@ -78,7 +82,11 @@ class CombinedReadout(Readout):
     needs_softmax_head = True
 
     def fit(self, network, X):
-        rows = X[:: -(-X.shape[0] // SCALE_FITTING_ROWS)]
+        n_rows = min(
+            SCALE_FITTING_ROWS,
+            max(SCALE_FITTING_MIN_ROWS, SCALE_FITTING_LABEL_ROWS // network.n_classes),
+        )
+        rows = X[:: -(-X.shape[0] // n_rows)]
         logits = network.readout_logits(rows).double()
         margin = _median_margin(network.goodness_scores(rows).double())
         return _median_margin(logits) / margin if margin > 0 else 0.0
