@@ -147,7 +147,9 @@ class LossCurveDisplay:
         Returns
         -------
         display : LossCurveDisplay
-            ``self``, with ``ax_``, ``validation_ax_``, ``figure_`` and ``lines_``.
+            ``self``, with ``ax_``, ``readout_ax_`` and ``validation_ax_`` (the
+            readout's and the validation score's axes, or ``None``),
+            ``figure_`` and ``lines_``.
         """
         plt = _pyplot(f"{type(self).__name__}.plot")
         if ax is None:
@@ -158,16 +160,24 @@ class LossCurveDisplay:
         ):
             epochs = np.arange(1, len(curve) + 1)
             lines += ax.plot(epochs, curve, marker=".", label=name)
+        ax.set_xlabel("epoch")
+        ax.set_ylabel("layer loss")
+        # Epochs are whole numbers; the readout's cross-entropy and the
+        # validation score are on scales of their own, so each gets an axis.
+        ax.xaxis.set_major_locator(_integer_locator())
+        self.readout_ax_ = None
         if self.readout_loss_curve:
+            self.readout_ax_ = ax.twinx()
             epochs = np.arange(1, len(self.readout_loss_curve) + 1)
-            lines += ax.plot(
+            lines += self.readout_ax_.plot(
                 epochs, self.readout_loss_curve, "k--", label="softmax readout"
             )
-        ax.set_xlabel("epoch")
-        ax.set_ylabel("training loss")
+            self.readout_ax_.set_ylabel("readout cross-entropy")
         self.validation_ax_ = None
         if self.validation_scores:
             self.validation_ax_ = ax.twinx()
+            if self.readout_ax_ is not None:
+                self.validation_ax_.spines["right"].set_position(("axes", 1.15))
             epochs = np.arange(1, len(self.validation_scores) + 1)
             lines += self.validation_ax_.plot(
                 epochs, self.validation_scores, "g:", label="validation score"
@@ -429,7 +439,13 @@ class LayerActivityDisplay:
             if self.y is not None:
                 labels = [str(label) for label in np.asarray(self.y)]
                 axis.set_yticks(range(len(labels)), labels)
-            figure.colorbar(images[-1], ax=axis)
+            figure.colorbar(images[-1], ax=axis, label="activity")
         axes[0].set_ylabel("sample" if self.y is None else "sample (label)")
         self.axes_, self.images_, self.figure_ = axes, images, figure
         return self
+
+
+def _integer_locator():
+    from matplotlib.ticker import MaxNLocator
+
+    return MaxNLocator(integer=True)

@@ -46,6 +46,9 @@ def test_loss_curves_draw_one_line_per_layer_and_the_readout(fitted):
     np.testing.assert_allclose(
         display.lines_[-1].get_ydata(), fitted.readout_loss_curve_
     )
+    # The readout's cross-entropy has an axis of its own; epochs are whole.
+    assert display.lines_[-1].axes is display.readout_ax_ is not display.ax_
+    assert all(tick == int(tick) for tick in display.ax_.get_xticks())
     assert display.validation_ax_ is None
     assert display.figure_ is display.ax_.figure
 

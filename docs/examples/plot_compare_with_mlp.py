@@ -14,6 +14,7 @@ import warnings
 
 import matplotlib.pyplot as plt
 import pandas as pd
+from matplotlib.ticker import LogLocator, NullFormatter, ScalarFormatter
 from sklearn.datasets import (
     load_breast_cancer,
     load_digits,
@@ -83,9 +84,14 @@ accuracy = results.pivot(index="dataset", columns="model", values="accuracy")
 spread = results.pivot(index="dataset", columns="model", values="accuracy std")
 seconds = results.pivot(index="dataset", columns="model", values="fit seconds")
 figure, (left, right) = plt.subplots(1, 2, figsize=(11, 4))
-accuracy.plot.bar(yerr=spread, ax=left, rot=0, ylim=(0.3, 1.0))
-left.legend(loc="lower right")
+accuracy.plot.bar(yerr=spread, ax=left, rot=0, ylim=(0.3, 1.05), legend=False)
 left.set_ylabel("3-fold CV accuracy")
-seconds.plot.bar(ax=right, rot=0, logy=True)
-right.set_ylabel("mean fit seconds")
-figure.tight_layout()
+seconds.plot.bar(ax=right, rot=0, logy=True, legend=False)
+right.set_ylabel("mean fit seconds (log scale)")
+# Plain numbers at 1, 2 and 5 times the powers of ten on the log axis.
+right.yaxis.set_major_locator(LogLocator(subs=(1.0, 2.0, 5.0)))
+right.yaxis.set_major_formatter(ScalarFormatter())
+right.yaxis.set_minor_formatter(NullFormatter())
+handles, labels = left.get_legend_handles_labels()
+figure.legend(handles, labels, loc="upper center", ncol=len(labels))
+figure.tight_layout(rect=(0, 0, 1, 0.92))

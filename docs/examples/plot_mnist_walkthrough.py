@@ -68,7 +68,7 @@ model.fit(X_train, y_train)
 # No gradient crosses a layer: each minimises its own logistic loss on the
 # goodness of positive against negative data. The readout learns from the
 # layers' activities, also without sending a gradient back.
-LossCurveDisplay.from_estimator(model)
+display = LossCurveDisplay.from_estimator(model)
 
 # %%
 # Test accuracy
