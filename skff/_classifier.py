@@ -79,8 +79,9 @@ class ForwardForwardClassifier(ClassifierMixin, BaseEstimator):
         Goodness above which a sample counts as positive, for
         ``loss="threshold"``. With ``goodness="mean_squares"`` it does not
         depend on the layer width; with ``"sum_squares"`` scale it with the
-        width. Layers start near a mean square of 0.5; on MNIST, 4.0 learns
-        faster than 1.0 or 2.0. Ignored by ``loss="symba"``.
+        width. Layers start near a mean square of 0.5, so a threshold well
+        above it gives positive data room to rise. Ignored by
+        ``loss="symba"``.
 
     goodness : {"mean_squares", "sum_squares", "top_k_mean_squares"}, \
             default="mean_squares"
