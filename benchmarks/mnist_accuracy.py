@@ -83,12 +83,6 @@ def configurations(seed=0):
             ),
             None,
         ),
-        "default-homogeneous": (
-            lambda: ForwardForwardClassifier(
-                input_normalization="homogeneous", random_state=seed
-            ),
-            None,
-        ),
         "default-global": (
             lambda: ForwardForwardClassifier(
                 input_normalization="global", random_state=seed

@@ -95,10 +95,16 @@ def explicit_homogeneous_overlay(layer, X, labels, overlay):
     return torch.cat([strength * code, X[:, code.shape[1] :], constant], dim=1)
 
 
+def explicit_first_weight(layer, overlay="append"):
+    """The first layer's data and label weights as one matrix, columns in
+    overlay order."""
+    blocks = [layer.weight, layer.label_weight.T]
+    return torch.cat(blocks if overlay == "append" else blocks[::-1], dim=1)
+
+
 def explicit_first_layer(layer, overlaid, overlay="append"):
     """The first layer applied to a fully overlaid input, columns in overlay order."""
-    blocks = [layer.weight, layer.label_weight.T]
-    weight = torch.cat(blocks if overlay == "append" else blocks[::-1], dim=1)
+    weight = explicit_first_weight(layer, overlay)
     scale = layer.input_scale(overlaid.square().sum(1)).unsqueeze(1)
     return torch.relu(scale * (overlaid @ weight.T) + layer.bias)
 
@@ -123,8 +129,7 @@ def explicit_step_gradients(network, X, y, negatives, sample_weight):
         )
     every_label = (y, *negatives.view(-1, n_rows))
     overlaid = torch.cat([make_overlay(labels=labels) for labels in every_label])
-    blocks = [layer.weight, layer.label_weight.T]
-    weight = torch.cat(blocks if overlay == "append" else blocks[::-1], dim=1)
+    weight = explicit_first_weight(layer, overlay)
     inputs = overlaid
     total = 0.0
     for index, layer in enumerate(network.layers):
@@ -154,6 +159,16 @@ def explicit_step_gradients(network, X, y, negatives, sample_weight):
         for module in network._modules()
         for parameter in module.parameters()
     ]
+
+
+def step_gradients(network, X, y, negatives, sample_weight):
+    """The gradients one training step writes out by hand, with ``negatives`` as
+    its negative labels and no update."""
+    network.sample_negatives = lambda **_: negatives
+    for optimizer in network.optimizers:
+        optimizer.step = lambda: None
+    network._train_step(X, y, sample_weight)
+    return [p.grad for module in network._modules() for p in module.parameters()]
 
 
 @pytest.mark.parametrize("overlay", ["append", "replace"])
@@ -192,15 +207,7 @@ def test_a_step_takes_the_gradient_of_each_layers_own_loss(
         for layer in network.layers:
             layer.mean_activity.uniform_(0, 1)
     expected = explicit_step_gradients(network, X, y, negatives, sample_weight)
-    network.sample_negatives = lambda **_: negatives
-    for optimizer in network.optimizers:
-        optimizer.step = lambda: None
-    network._train_step(X, y, sample_weight)
-    gradients = [
-        parameter.grad
-        for module in network._modules()
-        for parameter in module.parameters()
-    ]
+    gradients = step_gradients(network, X, y, negatives, sample_weight)
     assert len(gradients) == len(expected) == 3 * 2 + 1 + 2
     for ours, theirs in zip(gradients, expected):
         assert torch.any(theirs != 0)
@@ -222,11 +229,7 @@ def test_several_negatives_per_row_each_weigh_their_share(loss, peer_normalizati
         len(y), generator=torch.Generator().manual_seed(1), dtype=torch.float64
     )
     expected = explicit_step_gradients(network, X, y, negatives, sample_weight)
-    network.sample_negatives = lambda **_: negatives
-    for optimizer in network.optimizers:
-        optimizer.step = lambda: None
-    network._train_step(X, y, sample_weight)
-    gradients = [p.grad for module in network._modules() for p in module.parameters()]
+    gradients = step_gradients(network, X, y, negatives, sample_weight)
     for ours, theirs in zip(gradients, expected):
         torch.testing.assert_close(ours, theirs)
 
@@ -659,8 +662,7 @@ def test_global_first_layer_matches_the_explicit_overlay(overlay):
     X, y = data()
     layer.fit_global_scale(network.overlay.features(X))
     overlaid = explicit_global_overlay(layer, X, y, overlay)
-    blocks = [layer.weight, layer.label_weight.T]
-    weight = torch.cat(blocks if overlay == "append" else blocks[::-1], dim=1)
+    weight = explicit_first_weight(layer, overlay)
     expected = torch.relu(overlaid @ weight.T + layer.bias)
     first = LabelledFirstLayer(layer, network.overlay, X)
     torch.testing.assert_close(first.for_labels(y.unsqueeze(0)), expected)

@@ -45,7 +45,7 @@ class FFNetwork:
         ``"homogeneous"``, as every other layer after appending to each row a
         constant input (the first training data's root mean square), which
         keeps the row's length in the normalised row.
-    negatives : {"random", "hard", "shuffle"}
+    negatives : {"random", "hard", "shuffle", "all"}
         How labels are drawn for the negative data (see :mod:`.negatives`).
     softmax_readout : bool
         Train a linear softmax head on the layers' neutral-label activities. Needed
@@ -86,7 +86,6 @@ class FFNetwork:
         self.dtype = dtype
         self.n_classes = n_classes
         self.sample_negatives = NEGATIVE_SAMPLERS[shape.negatives]()
-        self.prediction_layers = shape.prediction_layers
         self.overlay = make_overlay(
             shape.overlay, n_features, n_classes, shape.label_scale
         )
@@ -130,6 +129,11 @@ class FFNetwork:
                 self._modules(), self._learning_rates(), self._weight_decays()
             )
         ]
+
+    @property
+    def prediction_layers(self):
+        """Indices of the layers summed for goodness and read by the readout."""
+        return self.architecture.prediction_layers
 
     @property
     def config(self):
