@@ -110,6 +110,32 @@ def throughput_table(path=RESULTS / "throughput.json"):
     return text + _table(header, rows)
 
 
+def prediction_cost_table(path=RESULTS / "throughput.json"):
+    """What each ``prediction`` costs for 10,000 rows, with 10 and 1,000 classes."""
+    result = json.loads(path.read_text())
+    seconds = result["scaling"]["predict_10k_seconds"]
+    text = (
+        "What prediction costs, for 10,000 MNIST images with the defaults' "
+        "784-500-500 network (the combined readout runs both passes).\n"
+        + _provenance(result["command"], result["machine"])
+    )
+    passes = {
+        "softmax": '``"softmax"``: one pass under the neutral label',
+        "goodness": '``"goodness"``: one pass per label',
+    }
+    rows = [
+        [label, *(f"{seconds[f'{name}, K={k}']:.2f} s" for k in (10, 1000))]
+        for name, label in passes.items()
+    ]
+    combined = [
+        seconds[f"softmax, K={k}"] + seconds[f"goodness, K={k}"] for k in (10, 1000)
+    ]
+    rows.append(
+        ['``"combined"``: both', *(f"about {total:.2f} s" for total in combined)]
+    )
+    return text + _table(["``prediction``", "10 classes", "1,000 classes"], rows)
+
+
 def _span(seconds):
     if not seconds:
         return ""
@@ -188,6 +214,7 @@ def time_to_accuracy_table(path=RESULTS / "vs_mlp.json"):
 TABLES = {
     "suite": suite_table,
     "throughput": throughput_table,
+    "prediction_cost": prediction_cost_table,
     "mnist": mnist_table,
     "time_to_accuracy": time_to_accuracy_table,
 }

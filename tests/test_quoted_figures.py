@@ -102,3 +102,124 @@ def test_each_quoted_figure_is_a_stored_result(start):
         assert any(round(value, decimals) == float(figure) for value in stored), (
             f"{figure} in {start!r} has no result behind it"
         )
+
+
+# ---------------------------------------------------------------- the docs' prose
+# Figures in the docs' prose and in docstrings must be stored results too. A
+# figure's section (of a page, between headings; a Python file is one section)
+# names its sources: a result file (``vs_mlp_suite.json``) or the benchmark
+# that writes it (``benchmarks/vs_mlp_suite.py``). Its figures are checked
+# against the numbers of those files only (and the means over seeds of each
+# MNIST configuration); a paragraph with figures and no source fails.
+PROSE = [
+    *sorted((ROOT / "docs").glob("*.rst")),
+    *sorted((ROOT / "skff").rglob("*.py")),
+    *sorted((ROOT / "docs" / "examples").glob("*.py")),
+]
+QUOTED_IN_PROSE = re.compile(
+    r"(?<![\w.,])(\d+(?:\.\d+)?)(?=%| s\b| ms\b| times\b| points\b| of \d| GFLOP)"
+)
+SOURCE = re.compile(r"(?:benchmarks/|results/|\b)([a-z_]+)\.(?:json|py)\b")
+# Figures that are not our measurements, each with why.
+NOT_MEASURED = {
+    "1.36%": "Hinton's published MNIST error",
+    "97.56%": "the Keras example's published accuracy",
+    "1.25%": "a goal set by an issue, not a result",
+    "98%": "the accuracy a time-to-accuracy benchmark measures the time to",
+    "7.41 s": "an example of verbose output, not a result",
+    "5 times": "tick labels of a log axis",
+}
+HEADING = re.compile(r"^([=\-~^])\1{2,}$")
+
+
+def _numbers(tree):
+    """Every number stored in ``tree`` (a parsed JSON file), except long
+    lists (learning curves), which would let almost any figure match."""
+    if isinstance(tree, bool) or tree is None:
+        return
+    if isinstance(tree, int | float):
+        yield tree
+    elif isinstance(tree, dict):
+        for value in tree.values():
+            yield from _numbers(value)
+    elif isinstance(tree, list) and len(tree) <= 4:
+        for value in tree:
+            yield from _numbers(value)
+
+
+def _seed_means(result):
+    """The mean over seeds of each MNIST configuration's final errors."""
+    by_config = {}
+    for name, run in result.get("runs", {}).items():
+        if isinstance(run, dict) and "final_test_error" in run:
+            errors = {"": run["final_test_error"]}
+            errors |= run.get("final_test_error_by_prediction", {})
+            config = re.sub(r"-seed\d+$", "", name)
+            for readout, error in errors.items():
+                by_config.setdefault((config, readout), []).append(error)
+    return [sum(errors) / len(errors) for errors in by_config.values()]
+
+
+def _stored_values(stem):
+    values = []
+    for path in RESULTS.glob(f"{stem}*.json"):
+        result = json.loads(path.read_text())
+        for value in [*_numbers(result), *_seed_means(result)]:
+            values += [value, 100 * value]
+    return values
+
+
+def _sections(path):
+    """The text of ``path`` as sections (of an .rst file, between headings;
+    a Python file is one section), each a list of paragraphs."""
+    sections, paragraphs, paragraph = [], [], []
+    for line in path.read_text().splitlines():
+        if path.suffix == ".rst" and HEADING.match(line.strip()):
+            paragraph = paragraph[:-1]  # the heading's title
+            sections.append([*paragraphs, paragraph])
+            paragraphs, paragraph = [], []
+        elif line.strip():
+            paragraph.append(line)
+        else:
+            paragraphs.append(paragraph)
+            paragraph = []
+    sections.append([*paragraphs, paragraph])
+    return [[" ".join(lines) for lines in section if lines] for section in sections]
+
+
+def prose_figures():
+    """``(where, figure, the stems of the result files it may come from)``."""
+    for path in PROSE:
+        for section in _sections(path):
+            section_sources = set(SOURCE.findall(" ".join(section)))
+            for paragraph in section:
+                for match in QUOTED_IN_PROSE.finditer(paragraph):
+                    figure = match.group(0) + re.match(
+                        r"%| s\b| ms\b| times\b| points\b| of \d+| GFLOP",
+                        paragraph[match.end() :],
+                    ).group(0)
+                    context = paragraph[max(match.start() - 60, 0) : match.end() + 20]
+                    where = f"{path.relative_to(ROOT)}: ...{context}..."
+                    yield where, figure, section_sources
+
+
+def test_prose_figures_are_found():
+    # The check below would pass vacuously if the figures were not found.
+    figures = [figure for _, figure, _ in prose_figures()]
+    assert len(figures) > 20
+    assert "1.36%" in figures
+
+
+@pytest.mark.parametrize(
+    "where, figure, sources", list(prose_figures()), ids=lambda value: None
+)
+def test_each_figure_in_the_docs_is_a_stored_result(where, figure, sources):
+    if figure in NOT_MEASURED:
+        return
+    number = QUOTED_IN_PROSE.match(figure).group(1)
+    assert sources, f"{figure!r} names no result file in its section: {where}"
+    stored = [value for stem in sources for value in _stored_values(stem)]
+    decimals = len(number.split(".")[1]) if "." in number else 0
+    assert any(round(value, decimals) == float(number) for value in stored), (
+        f"{figure!r} is not in {sorted(sources)}'s results: {where}"
+    )

@@ -15,9 +15,8 @@ SCORING_MEMORY_BUDGET = 256 * 2**20
 # number of rows, so a row's score would change in its last bit with the batch it
 # arrives in; padding every block to the same height makes predictions
 # bit-identical whatever the batch (scikit-learn's subset-invariance check).
-# A single row costs a full block: with 256 rows, about 8 ms (softmax) and 28 ms
-# (goodness, 10 labels) for 784-500-500 on 2 cores. Blocks of 512 rows scored
-# 10,000 MNIST images no faster beyond run-to-run noise, and doubled that.
+# A single row costs a full block. Blocks of 512 rows scored 10,000 MNIST images
+# no faster on 2 CPU cores (beyond run-to-run noise) and doubled that cost.
 CPU_SCORING_BLOCK = 256
 
 
