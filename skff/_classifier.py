@@ -1,5 +1,6 @@
 """ForwardForwardClassifier: the scikit-learn facade over :mod:`skff._backend`."""
 
+import copy
 import time
 import warnings
 from numbers import Integral, Real
@@ -32,6 +33,7 @@ from ._backend.negatives import NEGATIVE_SAMPLERS
 from ._backend.overlay import OVERLAYS
 from ._backend.readouts import READOUTS
 from ._backend.schedule import auto_batch_size, learning_rate_factor
+from ._callbacks import CallbackSupportMixin
 from ._interrupt import StopOnInterrupt
 from ._precision import MIXED_PRECISIONS, matmul_precision
 from ._progress import epoch_progress, print_convergence, print_epoch
@@ -40,7 +42,7 @@ from ._tensors import resolve_device, to_numpy, to_tensor
 from ._threads import torch_threads
 
 
-class ForwardForwardClassifier(ClassifierMixin, BaseEstimator):
+class ForwardForwardClassifier(ClassifierMixin, CallbackSupportMixin, BaseEstimator):
     """Classifier trained by Hinton's Forward-Forward algorithm.
 
     Every layer learns on its own: it is shown each training sample twice, once
@@ -626,11 +628,19 @@ class ForwardForwardClassifier(ClassifierMixin, BaseEstimator):
                     "The validation set is too small. Increase 'validation_fraction' "
                     "or the size of your dataset."
                 )
+        fit_task = self._init_callback_context(
+            max_subtasks=1 if incremental else self.max_iter
+        )
+        task = dict(X=X, y=lambda: self.classes_[encoded], metadata=None)
+        fit_task.call_on_fit_task_begin(estimator=self, **task)
         with matmul_precision(self.mixed_precision, device.type):
             self._run_epochs(
-                X, encoded, sample_weight, X_val, y_val, incremental, device
+                X, encoded, sample_weight, X_val, y_val, incremental, device, fit_task
             )
             self._fit_goodness_scale(X)
+        fit_task.call_on_fit_task_end(
+            estimator=self, **task, reconstruction_attributes={}
+        )
         return self
 
     def _set_classes(self, y, first_call):
@@ -719,7 +729,9 @@ class ForwardForwardClassifier(ClassifierMixin, BaseEstimator):
             network.to(device)
         network.set_hyperparameters(hyperparameters_of(self))
 
-    def _run_epochs(self, X, y, sample_weight, X_val, y_val, incremental, device):
+    def _run_epochs(
+        self, X, y, sample_weight, X_val, y_val, incremental, device, fit_task
+    ):
         network = self.network_
         mean_weight = sample_weight.mean()
         # Only relative weights matter: a batch's loss is the mean of weight x loss.
@@ -734,9 +746,12 @@ class ForwardForwardClassifier(ClassifierMixin, BaseEstimator):
 
         finished = best = network.snapshot()
         converged = False
+        task = dict(X=X, y=lambda: self.classes_[y], metadata=None)
         with StopOnInterrupt() as stop_requested:
             for epoch in range(1 if incremental else self.max_iter):
                 started = time.perf_counter()
+                epoch_task = fit_task.subcontext(task_name="epoch")
+                epoch_task.call_on_fit_task_begin(estimator=self, **task)
                 # partial_fit knows no horizon: it keeps the full rate.
                 factor = learning_rate_factor(
                     "constant" if incremental else self.learning_rate,
@@ -788,6 +803,13 @@ class ForwardForwardClassifier(ClassifierMixin, BaseEstimator):
                 )
                 if self.verbose:
                     print_epoch(self, time.perf_counter() - started)
+                if epoch_task.call_on_fit_task_end(
+                    estimator=self,
+                    **task,
+                    reconstruction_attributes=lambda: self._fitted_as_of_now(data[0]),
+                ):
+                    converged = True  # a callback asked to stop: no warning
+                    break
                 if self._no_improvement_count > self.n_iter_no_change:
                     converged = True
                     print_convergence(self, early_stopping)
@@ -801,6 +823,17 @@ class ForwardForwardClassifier(ClassifierMixin, BaseEstimator):
                 ConvergenceWarning,
                 stacklevel=6,  # the caller of fit, past _fit_context
             )
+
+    def _fitted_as_of_now(self, X):
+        """The fitted attributes that make a copy of this estimator predict as
+        if training stopped now, for callbacks that score or keep it: a copy of
+        the network, which training goes on changing, and the combined
+        readout's scale on the training rows ``X`` (a tensor) when it predicts."""
+        network = copy.deepcopy(self.network_)
+        scale = None
+        if self.prediction == "combined":
+            scale = READOUTS["combined"]().fit(network, X)
+        return {"network_": network, "goodness_scale_": scale}
 
     def _start_stopping_criterion(self, early_stopping):
         if early_stopping:
