@@ -61,6 +61,9 @@ CASES = {
     ),
     "complex X": lambda: ForwardForwardClassifier(**TINY).fit(X + 1j, y),
     "sparse X": lambda: ForwardForwardClassifier(**TINY).fit(sparse.csr_matrix(X), y),
+    "sparse X with label_overlay='replace'": lambda: ForwardForwardClassifier(
+        label_overlay="replace", **TINY
+    ).fit(sparse.csr_matrix(X), y),
     "float16 X": lambda: ForwardForwardClassifier(**TINY).fit(X.astype(np.float16), y),
     "bool X": lambda: ForwardForwardClassifier(**TINY).fit(X > 0, y),
     "10,000 features": lambda: ForwardForwardClassifier(**TINY).fit(

@@ -6,6 +6,7 @@ import warnings
 from numbers import Integral, Real
 
 import numpy as np
+import scipy.sparse as sp
 import torch
 from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
 from sklearn.exceptions import ConvergenceWarning
@@ -530,7 +531,7 @@ class ForwardForwardClassifier(ClassifierMixin, CallbackSupportMixin, BaseEstima
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
             Training data; any numeric matrix.
         y : array-like of shape (n_samples,)
             Class labels of any type (ints, strings, ...).
@@ -551,7 +552,7 @@ class ForwardForwardClassifier(ClassifierMixin, CallbackSupportMixin, BaseEstima
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
             Training data.
         y : array-like of shape (n_samples,)
             Class labels, all of them among ``classes``.
@@ -594,8 +595,15 @@ class ForwardForwardClassifier(ClassifierMixin, CallbackSupportMixin, BaseEstima
         if first_call is None:
             first_call = not (self.warm_start and hasattr(self, "network_"))
         X, y = validate_data(
-            self, X, y, reset=first_call, dtype=np.dtype(self.dtype), order="C"
+            self,
+            X,
+            y,
+            reset=first_call,
+            accept_sparse="csr",
+            dtype=np.dtype(self.dtype),
+            order="C",
         )
+        _check_overlay_takes(X, self.label_overlay)
         check_classification_targets(y)
         sample_weight = _check_sample_weight(
             sample_weight, X, dtype=np.dtype(self.dtype), ensure_non_negative=True
@@ -609,7 +617,7 @@ class ForwardForwardClassifier(ClassifierMixin, CallbackSupportMixin, BaseEstima
 
         device = resolve_device(self.device)
         if first_call:
-            self._initialise(X.shape[1], device)
+            self._initialise(X.shape[1], device, sparse_input=sp.issparse(X))
         else:
             self._continue_on(device)
 
@@ -680,7 +688,7 @@ class ForwardForwardClassifier(ClassifierMixin, CallbackSupportMixin, BaseEstima
             )
         return np.searchsorted(self.classes_, y)
 
-    def _initialise(self, n_features, device):
+    def _initialise(self, n_features, device, sparse_input):
         architecture = architecture_of(self)
         hidden_layer_sizes = architecture.hidden_layer_sizes
         self._random_state = check_random_state(self.random_state)
@@ -691,6 +699,7 @@ class ForwardForwardClassifier(ClassifierMixin, CallbackSupportMixin, BaseEstima
             seed=self._random_state.randint(np.iinfo(np.int32).max),
             device=device,
             dtype=getattr(torch, self.dtype),
+            sparse_input=sparse_input,
         )
         self.n_layers_ = len(hidden_layer_sizes)
         self.n_iter_ = 0
@@ -924,7 +933,14 @@ class ForwardForwardClassifier(ClassifierMixin, CallbackSupportMixin, BaseEstima
         """``compute(X)`` on validated ``X``, under the thread limit and matmul
         precision of a prediction."""
         check_is_fitted(self)
-        X = validate_data(self, X, reset=False, dtype=np.dtype(self.dtype), order="C")
+        X = validate_data(
+            self,
+            X,
+            reset=False,
+            accept_sparse="csr",
+            dtype=np.dtype(self.dtype),
+            order="C",
+        )
         with torch_threads(self.n_threads):
             with matmul_precision(self.mixed_precision, self.network_.device.type):
                 return compute(X)
@@ -936,7 +952,7 @@ class ForwardForwardClassifier(ClassifierMixin, CallbackSupportMixin, BaseEstima
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
             Samples to score.
 
         Returns
@@ -955,7 +971,7 @@ class ForwardForwardClassifier(ClassifierMixin, CallbackSupportMixin, BaseEstima
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
             Samples to classify.
 
         Returns
@@ -981,7 +997,7 @@ class ForwardForwardClassifier(ClassifierMixin, CallbackSupportMixin, BaseEstima
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
             Samples to classify.
 
         Returns
@@ -996,7 +1012,7 @@ class ForwardForwardClassifier(ClassifierMixin, CallbackSupportMixin, BaseEstima
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
             Samples to classify.
 
         Returns
@@ -1015,7 +1031,7 @@ class ForwardForwardClassifier(ClassifierMixin, CallbackSupportMixin, BaseEstima
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
             Samples to inspect.
 
         Returns
@@ -1034,7 +1050,7 @@ class ForwardForwardClassifier(ClassifierMixin, CallbackSupportMixin, BaseEstima
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
             Samples to inspect.
 
         Returns
@@ -1062,7 +1078,17 @@ class ForwardForwardClassifier(ClassifierMixin, CallbackSupportMixin, BaseEstima
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.classifier_tags.multi_label = False
+        tags.input_tags.sparse = True
         return tags
+
+
+def _check_overlay_takes(X, label_overlay):
+    if sp.issparse(X) and label_overlay == "replace":
+        raise ValueError(
+            "label_overlay='replace' writes the label over the first features, "
+            "which sparse X does not store. Use label_overlay='append' (the "
+            "default) or pass X as a dense array."
+        )
 
 
 def _check_weighted_classes(y, sample_weight):

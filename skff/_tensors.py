@@ -1,7 +1,10 @@
 """Arrays to tensors and back, and the device a fit runs on."""
 
 import numpy as np
+import scipy.sparse as sp
 import torch
+
+from ._backend.sparse import SparseRows
 
 
 def to_numpy(tensor):
@@ -10,6 +13,10 @@ def to_numpy(tensor):
 
 
 def to_tensor(array, device):
+    """``array`` on ``device``: a tensor, or for a SciPy sparse matrix the
+    backend's :class:`~skff._backend.sparse.SparseRows`, never densified."""
+    if sp.issparse(array):
+        return SparseRows.from_scipy(array, device)
     # torch shares memory with writeable arrays and never writes to them; a read-only
     # array (e.g. a memmap) is copied, since torch cannot share it safely.
     return torch.as_tensor(np.require(array, requirements=["C", "W"]), device=device)

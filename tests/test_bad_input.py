@@ -250,14 +250,6 @@ def test_each_bad_input_names_its_problem(X, y, message):
         ForwardForwardClassifier(**TINY).fit(X, y)
 
 
-def test_sparse_input_is_rejected_with_a_clear_message():
-    sparse = pytest.importorskip("scipy.sparse")
-    with pytest.raises(
-        TypeError, match="Sparse data was passed.*dense data is required"
-    ):
-        ForwardForwardClassifier(**TINY).fit(sparse.csr_matrix(np.eye(4)), [0, 1] * 2)
-
-
 def test_wrong_feature_count_at_predict():
     X = np.random.default_rng(0).normal(size=(20, 8))
     clf = ForwardForwardClassifier(**TINY).fit(X, np.arange(20) % 2)

@@ -9,11 +9,13 @@ from skff import ForwardForwardClassifier
 
 # The same exceptions scikit-learn grants its own minibatch SGD estimators
 # (SGDClassifier, Perceptron): see sklearn/utils/_test_common/instance_generator.py.
+MINIBATCH_ORDER = (
+    "sample_weight is not equivalent to removing/repeating samples: minibatch "
+    "training sees a different sequence of batches."
+)
 SGD_EXCEPTIONS = {
-    "check_sample_weight_equivalence_on_dense_data": (
-        "sample_weight is not equivalent to removing/repeating samples: minibatch "
-        "training sees a different sequence of batches."
-    ),
+    "check_sample_weight_equivalence_on_dense_data": MINIBATCH_ORDER,
+    "check_sample_weight_equivalence_on_sparse_data": MINIBATCH_ORDER,
 }
 
 

@@ -4,6 +4,7 @@ import torch
 from torch.nn import functional as F
 
 from .layer import GLOBAL, LayerPass, set_gradient
+from .sparse import append_column, divide_rows, row_abs_max, row_sq_norm
 
 
 class LabelledFirstLayer:
@@ -27,17 +28,17 @@ class LabelledFirstLayer:
             # scales with the row, so dividing a row by its largest absolute value
             # changes nothing but keeps the squares of huge features from
             # overflowing.
-            largest = X.abs().amax(dim=1, keepdim=True)
+            largest = row_abs_max(X)
             n_data_inputs = overlay.n_data_inputs
             if layer.constant_input:
                 constant = layer.global_scale.reciprocal()  # the data's RMS
                 largest = torch.maximum(largest, constant)
                 n_data_inputs += 1
-            X = X / largest.clamp_min(torch.finfo(X.dtype).tiny)
+            X = divide_rows(X, largest.clamp_min(torch.finfo(X.dtype).tiny))
             self.features = overlay.features(X)
             if layer.constant_input:
-                self.features = torch.cat([self.features, constant / largest], dim=1)
-            self.feature_sq_norm = self.features.square().sum(dim=1)
+                self.features = append_column(self.features, constant / largest)
+            self.feature_sq_norm = row_sq_norm(self.features)
             reference_rms = (self.feature_sq_norm / n_data_inputs).sqrt()
         self.strength = overlay.strength(X, reference_rms)
         self.reproject()

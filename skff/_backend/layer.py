@@ -8,6 +8,7 @@ from torch import nn
 
 from .goodness import GOODNESS
 from .losses import LAYER_LOSSES
+from .sparse import is_sparse
 
 # Added to the input's length before dividing by it, so an all-zero row maps to zero
 # instead of NaN (the Keras example uses the same guard).
@@ -43,8 +44,12 @@ def sum_of_squares(activity):
 
 def set_gradient(parameter, gradient):
     """Give ``parameter`` its gradient, in its own dtype (under bfloat16
-    autocast, products come out in bfloat16)."""
-    parameter.grad = gradient.to(parameter.dtype)
+    autocast, products come out in bfloat16) and its own memory layout (the
+    fused optimizers read a gradient as if it had the parameter's strides)."""
+    gradient = gradient.to(parameter.dtype)
+    if gradient.stride() != parameter.stride():
+        gradient = torch.empty_like(parameter).copy_(gradient)
+    parameter.grad = gradient
 
 
 class FFLayer(nn.Module):
@@ -72,6 +77,10 @@ class FFLayer(nn.Module):
         Divide the input by its root mean square or by its length, or (the first
         layer only) multiply every row by one constant fitted on the training
         data, :meth:`fit_global_scale`, so that a row's length is not lost.
+    input_major : bool, default=False
+        Store the weights input by input (the transpose of the usual layout,
+        same values and shape): for sparse data, whose rows each read only a
+        few inputs.
     constant_input : bool, default=False
         (First layer only.) The last data input is a constant, the training
         data's root mean square (fitted by :meth:`fit_global_scale`), appended
@@ -101,6 +110,7 @@ class FFLayer(nn.Module):
         dtype,
         n_labels=0,
         constant_input=False,
+        input_major=False,
     ):
         super().__init__()
         self.n_inputs = n_inputs
@@ -122,7 +132,14 @@ class FFLayer(nn.Module):
         limit = math.sqrt(6.0 / (n_inputs + n_units))
         weight = torch.rand(n_inputs, n_units, generator=generator, dtype=dtype)
         weight = weight.mul_(2 * limit).sub_(limit)
-        self.weight = nn.Parameter(weight[n_labels:].T.contiguous().to(device))
+        data_weight = weight[n_labels:]
+        if input_major:
+            # Each input's weights side by side in memory, the weight still
+            # (n_units, n_inputs): a sparse row's product is then a sum of
+            # contiguous rows, one per non-zero (see .sparse.SparseRows).
+            self.weight = nn.Parameter(data_weight.contiguous().to(device).T)
+        else:
+            self.weight = nn.Parameter(data_weight.T.contiguous().to(device))
         self.bias = nn.Parameter(torch.zeros(n_units, dtype=dtype, device=device))
         self.label_weight = None
         if n_labels:
@@ -158,9 +175,12 @@ class FFLayer(nn.Module):
         not overflow their squares and no float64 copy of the data is made;
         all-zero data keep a scale of one.
         """
-        total = sum(
-            block.double().square().sum() for block in features.split(GLOBAL_BLOCK)
-        )
+        if is_sparse(features):
+            total = features.sum_of_all_squares()
+        else:
+            total = sum(
+                block.double().square().sum() for block in features.split(GLOBAL_BLOCK)
+            )
         rms = (total / max(features.numel(), 1)).sqrt()
         scale = torch.where(rms > 0, rms.reciprocal(), torch.ones_like(rms))
         self.global_scale.copy_(scale)

@@ -72,16 +72,32 @@ class FFNetwork:
         Optimizer steps each layer takes on every batch.
     seed : int
         Seeds this network's own ``torch.Generator``; the global seed is untouched.
+    sparse_input : bool, default=False
+        Lay the first layer's weights out for sparse data (see
+        :class:`~.sparse.SparseRows`); any data still works with either layout.
     device, dtype
         Where and in which precision the weights live.
     """
 
     def __init__(
-        self, *, n_features, n_classes, seed, device, dtype=torch.float32, **settings
+        self,
+        *,
+        n_features,
+        n_classes,
+        seed,
+        device,
+        dtype=torch.float32,
+        sparse_input=False,
+        **settings,
     ):
         self.architecture, self.hyperparameters = split_settings(settings)
         shape = self.architecture
-        self._identity = dict(n_features=n_features, n_classes=n_classes, seed=seed)
+        self._identity = dict(
+            n_features=n_features,
+            n_classes=n_classes,
+            seed=seed,
+            sparse_input=sparse_input,
+        )
         self.device = torch.device(device)
         self.dtype = dtype
         self.n_classes = n_classes
@@ -112,6 +128,7 @@ class FFNetwork:
                 dtype=dtype,
                 n_labels=n_classes if index == 0 else 0,
                 constant_input=homogeneous and index == 0,
+                input_major=sparse_input and index == 0,
             )
             for index, (n_in, n_out) in enumerate(zip(widths[:-1], widths[1:]))
         )
@@ -137,8 +154,9 @@ class FFNetwork:
 
     @property
     def config(self):
-        """Every setting, flat: ``n_features``, ``n_classes``, ``seed`` and the
-        fields of :attr:`architecture` and :attr:`hyperparameters`."""
+        """Every setting, flat: ``n_features``, ``n_classes``, ``seed``,
+        ``sparse_input`` and the fields of :attr:`architecture` and
+        :attr:`hyperparameters`."""
         return {**self._identity, **flat(self.architecture, self.hyperparameters)}
 
     # ------------------------------------------------------------------ training

@@ -150,10 +150,12 @@ class Adam(FusedOptimizer):
         steps = [state["step"] for state in states]
         torch._foreach_add_(steps, 1)
         torch._fused_adam_(
-            params,
-            grads,
-            [state["exp_avg"] for state in states],
-            [state["exp_avg_sq"] for state in states],
+            *_contiguous_views(
+                params,
+                grads,
+                [state["exp_avg"] for state in states],
+                [state["exp_avg_sq"] for state in states],
+            ),
             [],
             steps,
             amsgrad=False,
@@ -243,6 +245,7 @@ class SGD(FusedOptimizer):
                 if state.get("momentum_buffer") is None:
                     state["momentum_buffer"] = torch.empty_like(grad)
             buffers = [state["momentum_buffer"] for state in states]
+        params, grads, buffers = _contiguous_views(params, grads, buffers)
         torch._fused_sgd_(
             params,
             grads,
@@ -255,6 +258,27 @@ class SGD(FusedOptimizer):
             maximize=False,
             is_first_step=first_step,
         )
+
+
+def _contiguous_views(params, *companions):
+    """``params`` and their gradients and states (lists in the same order; an
+    empty list stays empty), with every parameter stored transposed (a first
+    layer built for sparse input) seen through its transpose, as are its
+    companions, which share its layout: the fused kernels work element by
+    element, but copy a non-contiguous tensor in and out at every step."""
+    flipped = [
+        parameter.dim() == 2
+        and not parameter.is_contiguous()
+        and parameter.T.is_contiguous()
+        for parameter in params
+    ]
+
+    def views(tensors):
+        if not tensors:
+            return tensors
+        return [tensor.T if flip else tensor for tensor, flip in zip(tensors, flipped)]
+
+    return [views(params)] + [views(tensors) for tensors in companions]
 
 
 def make_optimizer(name, module, learning_rate, momentum, weight_decay):

@@ -8,6 +8,7 @@ Functions of a :class:`~.network.FFNetwork`, whose public scoring methods
 import torch
 
 from .first_layer import LabelledFirstLayer
+from .sparse import pad_rows, split_rows
 
 # Peak extra memory of one block of all-label scoring, in bytes.
 SCORING_MEMORY_BUDGET = 256 * 2**20
@@ -45,8 +46,8 @@ def blocks(network, X, block):
     """``X`` in blocks of ``block`` rows; on the CPU the last one is padded with
     zero rows, so every block has the same height."""
     if network.device.type == "cpu":
-        X = torch.cat([X, X.new_zeros(((-X.shape[0]) % block, X.shape[1]))])
-    return torch.split(X, block)
+        X = pad_rows(X, (-X.shape[0]) % block)
+    return split_rows(X, block)
 
 
 def goodness_in_blocks(network, X, n_layers, reduce):
@@ -60,7 +61,11 @@ def goodness_in_blocks(network, X, n_layers, reduce):
     """
     block = block_rows(network, network.n_classes)
     buffers = [
-        X.new_empty((block * network.n_classes, layer.n_units))
+        torch.empty(
+            (block * network.n_classes, layer.n_units),
+            dtype=network.dtype,
+            device=network.device,
+        )
         for layer in network.layers[:n_layers]
     ]
 
