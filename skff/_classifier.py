@@ -11,7 +11,7 @@ import torch
 from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import train_test_split
-from sklearn.utils import check_random_state
+from sklearn.utils import Bunch, check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.extmath import softmax
@@ -22,7 +22,9 @@ from sklearn.utils.multiclass import (
 )
 from sklearn.utils.validation import (
     _check_sample_weight,
+    check_consistent_length,
     check_is_fitted,
+    column_or_1d,
     validate_data,
 )
 
@@ -86,12 +88,15 @@ class ForwardForwardClassifier(ClassifierMixin, CallbackSupportMixin, BaseEstima
         above it gives positive data room to rise. Ignored by
         ``loss="symba"``.
 
-    goodness : {"mean_squares", "sum_squares", "top_k_mean_squares"}, \
-            default="mean_squares"
+    goodness : {"mean_squares", "sum_squares", "top_k_mean_squares", \
+            "entmax_energy", "excess_kurtosis"}, default="mean_squares"
         Goodness of a layer's activity vector: the mean of its squares (Keras
-        example), their sum (Hinton 2022), or the mean square of its tenth most
-        active units (a selective goodness). ``skff.backend.GOODNESS`` holds
-        them; the user guide's "Extending skff" adds one.
+        example), their sum (Hinton 2022), or one of the selective and
+        shape-sensitive goodnesses of arXiv 2604.13081: the mean square of its
+        tenth most active units, its squares weighted by their 1.5-entmax, or
+        its excess kurtosis (scale-invariant; needs its own ``symba_alpha``).
+        ``skff.backend.GOODNESS`` holds them; the user guide's "Extending
+        skff" adds one.
 
     normalization : {"rms", "l2"}, default="rms"
         How each layer normalises its input before its weights: divided by its
@@ -178,8 +183,8 @@ class ForwardForwardClassifier(ClassifierMixin, CallbackSupportMixin, BaseEstima
         50 full-batch steps per layer per epoch.
 
     batch_size : int or "auto", default="auto"
-        Rows per minibatch. ``"auto"`` gives small data at least 10 steps per
-        epoch, in batches of at least 16 rows (16 for 150 rows, 60 for 600),
+        Rows per minibatch. ``"auto"`` gives small data at least 5 steps per
+        epoch, in batches of at least 32 rows (32 for 150 rows, 120 for 600),
         then 128 rows, and ``n_samples // 200`` (at most 512) when that is
         larger: 300 for the 60,000 MNIST images. Never more than ``n_samples``
         (the rows of the call, for :meth:`partial_fit`). A value at least
@@ -1059,6 +1064,59 @@ class ForwardForwardClassifier(ClassifierMixin, CallbackSupportMixin, BaseEstima
             One array per layer, ``hidden_layer_sizes[l]`` units wide.
         """
         return self._inspect(X, lambda network, X_t: network.neutral_activities(X_t))
+
+    def layer_accuracy(self, X, y):
+        """How well each layer predicts ``y``, alone and with the layers below it.
+
+        By goodness: the label whose overlay gives a layer (or the sum over
+        the layers up to it) the highest goodness. By the readout: the softmax
+        readout's logits restricted to a layer's features (or to those of the
+        prediction layers up to it) and its bias; the readout is linear, so
+        these parts sum to its logits, and the last cumulative value is the
+        accuracy of ``prediction="softmax"``.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Samples, e.g. held-out data.
+        y : array-like of shape (n_samples,)
+            Their labels, among ``classes_``.
+
+        Returns
+        -------
+        accuracy : :class:`~sklearn.utils.Bunch`
+            Arrays of shape (`n_layers_`,): ``goodness_alone``,
+            ``goodness_cumulative``, and, for a model with a softmax readout,
+            ``readout_alone`` and ``readout_cumulative`` (NaN for a layer
+            outside ``prediction_layers``, which the readout does not read;
+            ``None`` without a readout).
+        """
+        check_is_fitted(self)
+        y = column_or_1d(y)
+        check_consistent_length(X, y)
+        target = self._encode(y)
+        goodness = self.layer_goodness(X)
+
+        def accuracy(scores):
+            return np.mean(scores.argmax(axis=1) == target[:, None], axis=0)
+
+        result = Bunch(
+            goodness_alone=accuracy(goodness),
+            goodness_cumulative=accuracy(goodness.cumsum(axis=2)),
+            readout_alone=None,
+            readout_cumulative=None,
+        )
+        if self.network_.readout is not None:
+            parts = self._inspect(
+                X, lambda network, X_t: network.readout_logits_by_layer(X_t)
+            )
+            bias = to_numpy(self.network_.readout.bias.detach())[None, :, None]
+            layers = list(self.network_.prediction_layers)
+            result.readout_alone = np.full(self.n_layers_, np.nan)
+            result.readout_cumulative = np.full(self.n_layers_, np.nan)
+            result.readout_alone[layers] = accuracy(parts + bias)
+            result.readout_cumulative[layers] = accuracy(parts.cumsum(axis=2) + bias)
+        return result
 
     def _inspect(self, X, compute):
         """``compute(network, X)``'s tensors, on validated ``X``, as float64 NumPy."""

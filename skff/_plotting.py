@@ -445,6 +445,117 @@ class LayerActivityDisplay:
         return self
 
 
+class LayerAccuracyDisplay:
+    """How well each layer predicts, alone and with the layers below it.
+
+    Four lines over the layers: prediction by each layer's goodness alone and
+    by the goodness summed up to it, and by the softmax readout restricted to
+    a layer's features alone and to those up to it (for models with a
+    readout). What a layer adds is the step of a cumulative line at it.
+
+    Parameters
+    ----------
+    accuracy : Bunch
+        As returned by :meth:`ForwardForwardClassifier.layer_accuracy`.
+
+    Attributes
+    ----------
+    ax_ : matplotlib Axes
+        Axes with the lines.
+
+    lines_ : dict of str to matplotlib Line2D
+        The line of each series drawn, by its key in ``accuracy``.
+
+    figure_ : matplotlib Figure
+        Figure holding the axes.
+
+    See Also
+    --------
+    GoodnessDisplay : Every layer's goodness under every label.
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> from sklearn.datasets import load_digits
+    >>> from skff import ForwardForwardClassifier
+    >>> from skff.plot import LayerAccuracyDisplay
+    >>> X, y = load_digits(return_X_y=True)
+    >>> clf = ForwardForwardClassifier(max_iter=3, random_state=0)
+    >>> clf = clf.fit(X[:1000] / 16, y[:1000])
+    >>> display = LayerAccuracyDisplay.from_estimator(clf, X[1000:] / 16, y[1000:])
+    >>> sorted(display.lines_)
+    ['goodness_alone', 'goodness_cumulative', 'readout_alone', 'readout_cumulative']
+    """
+
+    LABELS = {
+        "goodness_alone": ("goodness, the layer alone", "tab:orange", "--"),
+        "goodness_cumulative": ("goodness, layers up to it", "tab:orange", "-"),
+        "readout_alone": ("readout, the layer alone", "tab:blue", "--"),
+        "readout_cumulative": ("readout, layers up to it", "tab:blue", "-"),
+    }
+
+    def __init__(self, *, accuracy):
+        self.accuracy = accuracy
+
+    @classmethod
+    def from_estimator(cls, estimator, X, y, *, ax=None):
+        """Measure each layer's accuracy on ``(X, y)`` and draw it.
+
+        Parameters
+        ----------
+        estimator : ForwardForwardClassifier
+            A fitted estimator.
+
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Samples, e.g. held-out data.
+
+        y : array-like of shape (n_samples,)
+            Their labels.
+
+        ax : matplotlib Axes, default=None
+            Where to draw; a new figure if ``None``.
+
+        Returns
+        -------
+        display : LayerAccuracyDisplay
+        """
+        _pyplot(f"{cls.__name__}.from_estimator")
+        return cls(accuracy=estimator.layer_accuracy(X, y)).plot(ax=ax)
+
+    def plot(self, *, ax=None):
+        """Draw one line per series.
+
+        Parameters
+        ----------
+        ax : matplotlib Axes, default=None
+            Where to draw; a new figure if ``None``.
+
+        Returns
+        -------
+        display : LayerAccuracyDisplay
+            ``self``, with ``ax_``, ``lines_`` and ``figure_``.
+        """
+        plt = _pyplot(f"{type(self).__name__}.plot")
+        if ax is None:
+            _, ax = plt.subplots(figsize=(5, 3.5), layout="constrained")
+        lines = {}
+        for key, (label, colour, style) in self.LABELS.items():
+            values = self.accuracy.get(key)
+            if values is None:
+                continue
+            layers = np.arange(1, len(values) + 1)
+            (lines[key],) = ax.plot(
+                layers, values, style, marker="o", color=colour, label=label
+            )
+        ax.set_xticks(layers)
+        ax.set_xlabel("layer")
+        ax.set_ylabel("accuracy")
+        ax.legend()
+        self.ax_, self.lines_, self.figure_ = ax, lines, ax.figure
+        return self
+
+
 def _integer_locator():
     from matplotlib.ticker import MaxNLocator
 

@@ -3,6 +3,16 @@
 Needs matplotlib (``pip install skff[plot]``); nothing else in skff does.
 """
 
-from ._plotting import GoodnessDisplay, LayerActivityDisplay, LossCurveDisplay
+from ._plotting import (
+    GoodnessDisplay,
+    LayerAccuracyDisplay,
+    LayerActivityDisplay,
+    LossCurveDisplay,
+)
 
-__all__ = ["GoodnessDisplay", "LayerActivityDisplay", "LossCurveDisplay"]
+__all__ = [
+    "GoodnessDisplay",
+    "LayerAccuracyDisplay",
+    "LayerActivityDisplay",
+    "LossCurveDisplay",
+]

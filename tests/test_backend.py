@@ -174,7 +174,14 @@ def step_gradients(network, X, y, negatives, sample_weight):
 @pytest.mark.parametrize("overlay", ["append", "replace"])
 @pytest.mark.parametrize("loss", ["threshold", "symba"])
 @pytest.mark.parametrize(
-    "goodness", ["mean_squares", "sum_squares", "top_k_mean_squares"]
+    "goodness",
+    [
+        "mean_squares",
+        "sum_squares",
+        "top_k_mean_squares",
+        "entmax_energy",
+        "excess_kurtosis",
+    ],
 )
 @pytest.mark.parametrize("peer_normalization", [0.0, 0.3])
 @pytest.mark.parametrize("input_normalization", ["row", "global", "homogeneous"])
@@ -212,6 +219,46 @@ def test_a_step_takes_the_gradient_of_each_layers_own_loss(
     for ours, theirs in zip(gradients, expected):
         assert torch.any(theirs != 0)
         torch.testing.assert_close(ours, theirs)
+
+
+def test_entmax15_is_the_sparse_distribution_its_threshold_defines():
+    """``entmax15(z) = max(z / 2 - tau, 0)**2`` summing to one: checked against
+    a threshold found by bisection, on rows with ties, zeros and one unit."""
+    from skff._backend.goodness import entmax15
+
+    scores = torch.tensor(
+        [
+            [3.0, 1.0, 0.2, 0.0, 0.0],
+            [1.0, 1.0, 1.0, 1.0, 1.0],
+            [0.0, 0.0, 0.0, 0.0, 9.0],
+            [0.5, -2.0, 4.0, 3.9, 0.1],
+        ],
+        dtype=torch.float64,
+    )
+    weights = entmax15(scores)
+    torch.testing.assert_close(weights.sum(dim=1), torch.ones(4, dtype=torch.float64))
+    for row, found in zip(scores, weights):
+        low, high = (row.max() / 2 - 1).item(), (row.max() / 2).item()
+        for _ in range(200):
+            tau = (low + high) / 2
+            total = (row / 2 - tau).clamp_min(0).square().sum()
+            low, high = (tau, high) if total > 1 else (low, tau)
+        torch.testing.assert_close(found, (row / 2 - tau).clamp_min(0).square())
+    assert weights[2].tolist() == [0, 0, 0, 0, 1]  # far below the peak: zero
+    torch.testing.assert_close(weights[1], torch.full((5,), 0.2, dtype=torch.float64))
+
+
+def test_excess_kurtosis_is_the_fourth_moment_over_the_squared_second():
+    from skff._backend.goodness import ExcessKurtosis
+
+    activity = torch.rand(6, 40, dtype=torch.float64) ** 4
+    centred = activity - activity.mean(dim=1, keepdim=True)
+    expected = (centred**4).mean(dim=1) / (centred**2).mean(dim=1) ** 2 - 3
+    goodness = ExcessKurtosis(40)
+    torch.testing.assert_close(goodness(activity, None), expected)
+    # It does not change when the row is scaled; an all-zero row gets -3.
+    torch.testing.assert_close(goodness(activity * 50, None), expected)
+    assert goodness(torch.zeros(1, 40), None).item() == -3
 
 
 @pytest.mark.parametrize("loss", ["threshold", "symba"])

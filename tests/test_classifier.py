@@ -648,6 +648,54 @@ def test_layer_activities_are_what_the_readout_reads(blobs):
     assert_allclose(logits, clf.decision_function(X[:9]), rtol=1e-4, atol=1e-4)
 
 
+def test_layer_accuracy_is_each_layers_prediction_alone_and_up_to_it(blobs):
+    X, y = blobs
+    labels = np.array(["north", "south", "east", "west", "up"])[y % 5]
+    clf = ForwardForwardClassifier(
+        hidden_layer_sizes=(16, 12, 8),
+        prediction_layers=[1, 2],
+        max_iter=3,
+        random_state=0,
+    ).fit(X, labels)
+    accuracy = clf.layer_accuracy(X, labels)
+    truth = np.searchsorted(clf.classes_, labels)
+    goodness = clf.layer_goodness(X)
+    for layer in range(3):
+        alone = goodness[:, :, layer].argmax(axis=1)
+        summed = goodness[:, :, : layer + 1].sum(axis=2).argmax(axis=1)
+        assert accuracy.goodness_alone[layer] == np.mean(alone == truth)
+        assert accuracy.goodness_cumulative[layer] == np.mean(summed == truth)
+    # The readout does not read layer 0; over all it reads, it is the model.
+    assert np.isnan(accuracy.readout_alone[0])
+    assert np.isnan(accuracy.readout_cumulative[0])
+    assert accuracy.readout_cumulative[2] == clf.score(X, labels)
+    # Layer 1 alone: its block of the readout's weights, and the bias.
+    activities = clf.layer_activities(X)[1]
+    scaled = activities / np.sqrt(np.mean(activities**2, axis=1, keepdims=True))
+    weight = clf.network_.readout.weight.detach().numpy()[:, :12]
+    logits = scaled @ weight.T + clf.network_.readout.bias.detach().numpy()
+    alone = np.mean(logits.argmax(axis=1) == truth)
+    assert accuracy.readout_alone[1] == pytest.approx(alone, abs=1 / len(X))
+
+
+def test_layer_accuracy_without_a_readout_and_with_unknown_labels(blobs):
+    X, y = blobs
+    clf = ForwardForwardClassifier(
+        hidden_layer_sizes=(8, 8),
+        prediction="goodness",
+        negatives="random",
+        max_iter=2,
+        random_state=0,
+    ).fit(X, y)
+    accuracy = clf.layer_accuracy(X, y)
+    assert accuracy.readout_alone is None and accuracy.readout_cumulative is None
+    assert accuracy.goodness_cumulative[-1] == clf.score(X, y)
+    with pytest.raises(ValueError, match="not in classes_"):
+        clf.layer_accuracy(X, y + 100)
+    with pytest.raises(ValueError, match="inconsistent numbers of samples"):
+        clf.layer_accuracy(X, y[:-1])
+
+
 def test_inspection_does_not_depend_on_the_batch_a_row_arrives_in(blobs):
     X, y = blobs
     clf = ForwardForwardClassifier(
@@ -923,9 +971,10 @@ def test_readout_has_its_own_weight_decay_defaulting_to_the_layers(blobs):
     "n_samples, expected",
     [
         (12, 12),
-        (50, 16),
-        (150, 16),
-        (600, 60),
+        (50, 32),
+        (150, 32),
+        (600, 120),
+        (640, 128),
         (1797, 128),
         (25_600, 128),
         (60_000, 300),
@@ -934,7 +983,7 @@ def test_readout_has_its_own_weight_decay_defaulting_to_the_layers(blobs):
     ],
 )
 def test_auto_batch_size_follows_the_data_size(n_samples, expected, monkeypatch):
-    # Small data take at least 10 steps per epoch, in batches of at least 16 rows
+    # Small data take at least 5 steps per epoch, in batches of at least 32 rows
     # (or all of them); then batches of 128; large data take about 200 steps per
     # epoch, in batches of at most 512.
     seen = []

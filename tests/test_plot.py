@@ -8,7 +8,12 @@ from sklearn.datasets import make_classification
 from sklearn.exceptions import NotFittedError
 
 from skff import ForwardForwardClassifier
-from skff.plot import GoodnessDisplay, LayerActivityDisplay, LossCurveDisplay
+from skff.plot import (
+    GoodnessDisplay,
+    LayerAccuracyDisplay,
+    LayerActivityDisplay,
+    LossCurveDisplay,
+)
 
 matplotlib = pytest.importorskip("matplotlib")
 matplotlib.use("Agg")
@@ -149,3 +154,30 @@ def test_goodness_display_centres_on_the_threshold_only_where_the_loss_has_one(
     ).fit(X, y)
     display = GoodnessDisplay.from_estimator(clf, X[:4])
     assert display.threshold == (3.0 if loss == "threshold" else None)
+
+
+def test_layer_accuracy_draws_a_line_per_series_over_the_layers(fitted, data):
+    X, y = data
+    display = LayerAccuracyDisplay.from_estimator(fitted, X, y)
+    accuracy = fitted.layer_accuracy(X, y)
+    assert set(display.lines_) == set(accuracy)
+    for key, line in display.lines_.items():
+        np.testing.assert_array_equal(line.get_xdata(), [1, 2, 3])
+        np.testing.assert_array_equal(line.get_ydata(), accuracy[key])
+    assert display.ax_.get_ylabel() == "accuracy"
+    assert len(display.ax_.get_legend().get_texts()) == 4
+
+
+def test_layer_accuracy_leaves_out_the_readout_a_model_lacks(data):
+    X, y = data
+    model = ForwardForwardClassifier(
+        hidden_layer_sizes=(8,),
+        prediction="goodness",
+        negatives="random",
+        max_iter=1,
+        random_state=0,
+    ).fit(X, y)
+    _, ax = plt.subplots()
+    display = LayerAccuracyDisplay.from_estimator(model, X, y, ax=ax)
+    assert display.ax_ is ax
+    assert set(display.lines_) == {"goodness_alone", "goodness_cumulative"}

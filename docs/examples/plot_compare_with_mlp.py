@@ -76,7 +76,7 @@ results.round(3)
 
 # %%
 # Accuracy and fit time side by side. Forward-Forward's defaults take 30 passes
-# over the data, each of at least 10 minibatches (of 16 rows on iris's 100
+# over the data, each of at least 5 minibatches (of 32 rows on iris's 100
 # training rows), and its first layer sees the length of every row, which on
 # iris's 4 features is a quarter of what a row says. The suite in
 # ``benchmarks/vs_mlp_suite.py`` compares both defaults on 28 data sets.

@@ -7,7 +7,9 @@ under every candidate label: how good is this sample with this label? This
 example trains on the digits and then looks inside, with
 :meth:`~skff.ForwardForwardClassifier.layer_goodness` and
 :meth:`~skff.ForwardForwardClassifier.layer_activities`, drawn by
-:class:`~skff.plot.GoodnessDisplay` and :class:`~skff.plot.LayerActivityDisplay`.
+:class:`~skff.plot.GoodnessDisplay` and :class:`~skff.plot.LayerActivityDisplay`,
+and what each layer adds to the prediction with
+:class:`~skff.plot.LayerAccuracyDisplay`.
 """
 
 import numpy as np
@@ -15,7 +17,7 @@ from sklearn.datasets import load_digits
 from sklearn.model_selection import train_test_split
 
 from skff import ForwardForwardClassifier
-from skff.plot import GoodnessDisplay, LayerActivityDisplay
+from skff.plot import GoodnessDisplay, LayerAccuracyDisplay, LayerActivityDisplay
 
 X, y = load_digits(return_X_y=True)
 X_train, X_test, y_train, y_test = train_test_split(
@@ -50,3 +52,12 @@ order = np.argsort(y_test[:20], kind="stable")
 display = LayerActivityDisplay.from_estimator(
     model, X_test[:20][order], y_test[:20][order]
 )
+
+# %%
+# What each layer adds
+# --------------------
+# Accuracy on the test digits of each layer alone and of the layers up to it,
+# by goodness and by the softmax readout restricted to those layers' features
+# (this model predicts by goodness, but its hard negatives train a readout
+# too).
+display = LayerAccuracyDisplay.from_estimator(model, X_test, y_test)

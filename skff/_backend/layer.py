@@ -15,14 +15,17 @@ from .sparse import is_sparse
 NORM_EPS = 1e-4
 
 
+# Both factors are ``c / (sqrt(sq_norm) + eps)`` written as torch computes a
+# number divided by a tensor (the reciprocal, times the number), in place: the
+# same values, without the Python-level operator of a reflected division.
 def unit_rms_scale(sq_norm, width):
     """Per-row factor that gives a vector of squared norm ``sq_norm`` unit RMS."""
-    return math.sqrt(width) / (sq_norm.sqrt() + NORM_EPS)
+    return sq_norm.sqrt().add_(NORM_EPS).reciprocal_().mul_(math.sqrt(width))
 
 
 def unit_length_scale(sq_norm, width):
     """Per-row factor that gives a vector of squared norm ``sq_norm`` unit length."""
-    return 1.0 / (sq_norm.sqrt() + NORM_EPS)
+    return sq_norm.sqrt().add_(NORM_EPS).reciprocal_()
 
 
 NORMALIZATIONS = {"rms": unit_rms_scale, "l2": unit_length_scale}
@@ -257,11 +260,14 @@ class FFLayer(nn.Module):
             goodness[0].expand_as(negatives), negatives
         )
         n_negatives = negatives.shape[0]
-        loss = (per_sample.mean(dim=0) * sample_weight).mean()
+        if n_negatives > 1:
+            # Averaged over a row's negatives (a mean of one is the value).
+            per_sample = per_sample.mean(dim=0)
+            d_positive = d_positive.mean(dim=0, keepdim=True)
+            d_negative = d_negative / n_negatives
+        loss = (per_sample.view(n_rows) * sample_weight).mean()
         row_weight = sample_weight / n_rows
-        d_goodness = torch.cat(
-            [d_positive.mean(dim=0, keepdim=True), d_negative / n_negatives]
-        ).mul_(row_weight)
+        d_goodness = torch.cat([d_positive, d_negative]).mul_(row_weight)
         d_pre = self.goodness_function.gradient(
             activity, sum_squares, d_goodness.view(-1)
         )

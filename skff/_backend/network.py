@@ -428,6 +428,21 @@ class FFNetwork:
 
         return scoring.score_in_blocks(self, X, scoring.block_rows(self, 1), logits)
 
+    @torch.inference_mode()
+    def readout_logits_by_layer(self, X):
+        """Each prediction layer's part of the readout logits, ``(n_rows,
+        n_classes, n_prediction_layers)``: the logits are their sum plus the
+        readout's bias, since the readout is linear in the layers' features."""
+        widths = [self.layers[index].n_units for index in self.prediction_layers]
+        weights = self.readout.weight.split(widths, dim=1)
+
+        def parts(rows):
+            first = LabelledFirstLayer(self.layers[0], self.overlay, rows)
+            features = self._neutral_features(first).split(widths, dim=1)
+            return torch.stack([f @ w.T for f, w in zip(features, weights)], dim=-1)
+
+        return scoring.score_in_blocks(self, X, scoring.block_rows(self, 1), parts)
+
     # ------------------------------------------------------------- persistence
     def _modules(self):
         return [*self.layers] + ([self.readout] if self.readout is not None else [])

@@ -3,8 +3,8 @@ the automatic batch size."""
 
 # batch_size="auto" gives every epoch at least this many steps, in batches of
 # no fewer rows than MIN_AUTO_BATCH.
-MIN_STEPS_PER_EPOCH = 10
-MIN_AUTO_BATCH = 16
+MIN_STEPS_PER_EPOCH = 5
+MIN_AUTO_BATCH = 32
 
 
 def learning_rate_factor(schedule, epoch, max_iter):
@@ -25,7 +25,7 @@ def auto_batch_size(n_samples):
 
     Small data take at least MIN_STEPS_PER_EPOCH steps per epoch (in batches
     of no fewer than MIN_AUTO_BATCH rows), so that 30 epochs on a few hundred
-    rows are a few hundred updates, not 30. Then 128 rows, and on large data
+    rows are 150 updates, not 30. Then 128 rows, and on large data
     about 200 steps per epoch in bigger batches, which cost less per row (the
     products get closer to the matmul rate). The caller caps every batch size
     at the number of rows.
