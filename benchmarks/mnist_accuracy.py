@@ -14,6 +14,8 @@ Configurations:
   ``"entmax_energy"``, and ``"excess_kurtosis"`` with ``symba_alpha=1`` (chosen
   on the digits from 0.25, 1 and 4, as kurtosis is not on a mean square's
   scale).
+- ``default-ffcl``: the defaults with the label forwarded to every layer
+  through a projection of its own (``label_forwarding="every_layer"``, FFCL).
 - ``default-all-negatives``: the defaults with ``negatives="all"``.
 - ``default-threshold``: the defaults with Hinton's threshold loss
   (``loss="threshold"``), which was the default before the SymBa loss.
@@ -110,6 +112,12 @@ def configurations(seed=0):
         "default-kurtosis": (
             lambda: ForwardForwardClassifier(
                 goodness="excess_kurtosis", symba_alpha=1.0, random_state=seed
+            ),
+            None,
+        ),
+        "default-ffcl": (
+            lambda: ForwardForwardClassifier(
+                label_forwarding="every_layer", random_state=seed
             ),
             None,
         ),

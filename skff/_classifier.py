@@ -218,6 +218,13 @@ class ForwardForwardClassifier(ClassifierMixin, CallbackSupportMixin, BaseEstima
         label value of 1). With ``"replace"`` it multiplies the row's largest
         absolute value.
 
+    label_forwarding : {"input", "every_layer"}, default="input"
+        Where the label enters: the first layer's input only (Hinton 2022), or
+        also every later layer, through a label projection of its own added to
+        the layer's pre-activation (the separate label-feature forwarding,
+        FFCL, of arXiv 2604.13081): each layer then judges the label itself
+        instead of only through what the layers below kept of it.
+
     negatives : {"hard", "random", "shuffle", "all"}, default="hard"
         How the wrong label of each negative sample is drawn. ``"hard"``: in
         proportion to the softmax readout's current belief in each wrong label,
@@ -433,6 +440,7 @@ class ForwardForwardClassifier(ClassifierMixin, CallbackSupportMixin, BaseEstima
         "max_iter": [Interval(Integral, 1, None, closed="left")],
         "label_overlay": [StrOptions(OVERLAYS.keys())],
         "label_scale": [Interval(Real, 0, None, closed="neither")],
+        "label_forwarding": [StrOptions({"input", "every_layer"})],
         "negatives": [StrOptions(NEGATIVE_SAMPLERS.keys())],
         "prediction": [StrOptions(READOUTS.keys())],
         "class_weight": [dict, StrOptions({"balanced"}), None],
@@ -475,6 +483,7 @@ class ForwardForwardClassifier(ClassifierMixin, CallbackSupportMixin, BaseEstima
         max_iter=30,
         label_overlay="append",
         label_scale=1.0,
+        label_forwarding="input",
         negatives="hard",
         prediction="softmax",
         class_weight=None,
@@ -513,6 +522,7 @@ class ForwardForwardClassifier(ClassifierMixin, CallbackSupportMixin, BaseEstima
         self.max_iter = max_iter
         self.label_overlay = label_overlay
         self.label_scale = label_scale
+        self.label_forwarding = label_forwarding
         self.negatives = negatives
         self.prediction = prediction
         self.class_weight = class_weight

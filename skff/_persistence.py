@@ -31,6 +31,7 @@ PARAMS_OF_OLDER_FILES = {
     "loss": "threshold",
     "input_normalization": "row",
     "class_weight": None,
+    "label_forwarding": "input",
 }
 # Fitted attributes added after format version 1 was fixed, with the value a
 # model fitted before them has.

@@ -26,6 +26,7 @@ def architecture_of(estimator):
         hidden_layer_sizes=tuple(hidden_layer_sizes),
         overlay=estimator.label_overlay,
         label_scale=estimator.label_scale,
+        label_forwarding=estimator.label_forwarding,
         goodness=estimator.goodness,
         normalization=estimator.normalization,
         input_normalization=estimator.input_normalization,

@@ -128,6 +128,7 @@ def explicit_step_gradients(network, X, y, negatives, sample_weight):
             explicit_overlay, X, n_classes=4, overlay=overlay, label_scale=0.5
         )
     every_label = (y, *negatives.view(-1, n_rows))
+    labels_of_rows = torch.cat(every_label)
     overlaid = torch.cat([make_overlay(labels=labels) for labels in every_label])
     weight = explicit_first_weight(layer, overlay)
     inputs = overlaid
@@ -139,6 +140,8 @@ def explicit_step_gradients(network, X, y, negatives, sample_weight):
         if layer.normalization == "global":  # the overlay applied it
             scale = torch.ones_like(scale)
         pre_activation = scale * (inputs @ weight.T) + layer.bias
+        if index and layer.forwards_labels:  # FFCL: a label projection of its own
+            pre_activation = pre_activation + layer.label_weight[labels_of_rows]
         activity = torch.relu(pre_activation)
         goodness = layer.goodness(activity, activity.square().sum(1))
         negative = goodness[n_rows:].view(-1, n_rows)
@@ -279,6 +282,63 @@ def test_several_negatives_per_row_each_weigh_their_share(loss, peer_normalizati
     gradients = step_gradients(network, X, y, negatives, sample_weight)
     for ours, theirs in zip(gradients, expected):
         torch.testing.assert_close(ours, theirs)
+
+
+@pytest.mark.parametrize("training_mode", ["joint", "greedy"])
+@pytest.mark.parametrize("n_negatives", [1, 3])
+def test_label_forwarding_steps_on_the_gradient_of_each_layers_loss(
+    training_mode, n_negatives
+):
+    """With FFCL every later layer adds its own projection of the row's label:
+    its gradient, and every other, is autograd's on the losses in full."""
+    network = make_network(
+        label_forwarding="every_layer",
+        loss="symba",
+        peer_normalization=0.3,
+        dtype=torch.float64,
+    )
+    X, y = data()
+    X = X.double()
+    negatives = (y + torch.arange(1, n_negatives + 1).unsqueeze(1)) % 4
+    sample_weight = torch.rand(
+        len(y), generator=torch.Generator().manual_seed(1), dtype=torch.float64
+    )
+    expected = explicit_step_gradients(network, X, y, negatives, sample_weight)
+    gradients = step_gradients(network, X, y, negatives, sample_weight)
+    # Three layers of weight, bias and label weight; the readout's two.
+    assert len(gradients) == len(expected) == 3 * 3 + 2
+    for ours, theirs in zip(gradients, expected):
+        assert torch.any(theirs != 0)
+        torch.testing.assert_close(ours, theirs)
+
+
+def test_label_forwarding_scores_and_neutral_pass_add_each_layers_label_row():
+    network = make_network(label_forwarding="every_layer", prediction_layers=(1, 2))
+    X, _ = data(n_rows=70)
+    first = LabelledFirstLayer(network.layers[0], network.overlay, X)
+
+    def up_the_stack(activity, label_rows):
+        activities = [activity]
+        for layer in network.layers[1:]:
+            scale = layer.input_scale(activity.square().sum(1)).unsqueeze(1)
+            pre = scale * (activity @ layer.weight.T) + layer.bias + label_rows(layer)
+            activity = torch.relu(pre)
+            activities.append(activity)
+        return activities
+
+    scores = network.goodness_scores(X)
+    for label in range(4):
+        activity = first.for_labels(torch.full((1, len(X)), label))
+        activities = up_the_stack(
+            activity, lambda layer, label=label: layer.label_weight[label]
+        )
+        total = sum(a.square().mean(dim=1) for a in activities[1:])
+        torch.testing.assert_close(scores[:, label], total)
+    neutral = up_the_stack(first.neutral(), lambda layer: layer.label_weight.mean(0))
+    for ours, theirs in zip(network.neutral_activities(X), neutral):
+        torch.testing.assert_close(ours, theirs)
+    # Without FFCL the later layers have no label weights at all.
+    assert make_network().layers[1].label_weight is None
 
 
 def test_all_negatives_are_every_wrong_label_or_a_sample_of_them():

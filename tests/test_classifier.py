@@ -882,6 +882,26 @@ def test_warm_start_refuses_another_normalization(blobs):
         clf.set_params(normalization="l2").fit(X, y)
 
 
+def test_label_forwarding_learns_persists_and_is_part_of_the_shape(blobs, tmp_path):
+    import skff
+
+    X, y = blobs
+    clf = ForwardForwardClassifier(
+        hidden_layer_sizes=(16, 16),
+        label_forwarding="every_layer",
+        max_iter=20,
+        warm_start=True,
+        random_state=0,
+    ).fit(X, y)
+    assert clf.score(X, y) > 0.9
+    assert clf.network_.layers[1].label_weight.shape == (len(clf.classes_), 16)
+    skff.save(clf, tmp_path / "ffcl.skff")
+    loaded = skff.load(tmp_path / "ffcl.skff")
+    np.testing.assert_array_equal(loaded.decision_function(X), clf.decision_function(X))
+    with pytest.raises(ValueError, match="label_forwarding='input'"):
+        clf.set_params(label_forwarding="input").fit(X, y)
+
+
 # ------------------------------------------------------------- mixed precision
 @pytest.mark.parametrize("mixed_precision", ["tf32", "bfloat16"])
 def test_mixed_precision_learns_and_keeps_float32_weights(blobs, mixed_precision):

@@ -104,6 +104,45 @@ def test_each_quoted_figure_is_a_stored_result(start):
         )
 
 
+def _variant_values(config):
+    """What a row of the README's research-variant table may quote: the
+    final and best errors of each seed of ``config`` and their means, and
+    its fit times and their mean."""
+    runs = _mnist(config)
+    values = []
+    for key, scale in (("final_test_error", 100), ("best_test_error", 100)):
+        per_seed = [scale * run[key] for run in runs]
+        values += [*per_seed, sum(per_seed) / len(per_seed)]
+    seconds = [run["fit_seconds"] for run in runs]
+    return values + [*seconds, sum(seconds) / len(seconds), len(runs)]
+
+
+def variant_rows():
+    readme = (ROOT / "README.md").read_text()
+    section = readme.split("## Research variants", 1)[1].split("\n## ", 1)[0]
+    return [line for line in section.splitlines() if line.startswith("| `")]
+
+
+def test_the_variant_table_lists_every_variant():
+    configs = [re.match(r"\| `([\w-]+)`", row).group(1) for row in variant_rows()]
+    assert {"default", "default-top-k", "default-entmax", "default-kurtosis"} <= set(
+        configs
+    )
+
+
+@pytest.mark.parametrize("row", variant_rows(), ids=lambda row: row.split("`")[1])
+def test_each_variant_figure_is_a_run_of_its_configuration(row):
+    config = row.split("`")[1]
+    stored = _variant_values(config)
+    figures = QUOTED.findall(row)
+    assert figures
+    for figure in figures:
+        decimals = len(figure.split(".")[1]) if "." in figure else 0
+        assert any(round(value, decimals) == float(figure) for value in stored), (
+            f"{figure} in the row of {config!r} is none of its runs"
+        )
+
+
 # ---------------------------------------------------------------- the docs' prose
 # Figures in the docs' prose and in docstrings must be stored results too. A
 # figure's section (of a page, between headings; a Python file is one section)

@@ -16,6 +16,7 @@ class Architecture:
     hidden_layer_sizes: tuple
     overlay: str
     label_scale: float
+    label_forwarding: str
     goodness: str
     normalization: str
     input_normalization: str
@@ -44,6 +45,7 @@ class Hyperparameters:
 
 # What networks saved before a setting existed were trained with.
 SETTINGS_OF_OLDER_NETWORKS = dict(
+    label_forwarding="input",
     normalization="rms",
     input_normalization="row",
     prediction_layers=None,

@@ -62,7 +62,7 @@ class LabelledFirstLayer:
             self.projected, self.strength.unsqueeze(-1), label_columns
         )
         sq_norm = self.feature_sq_norm + self.strength.square()
-        activity, sum_squares, scale, _ = self.layer.activate_and_measure(
+        activity, sum_squares, scale, *_ = self.layer.activate_and_measure(
             projected, sq_norm
         )
         return LayerPass(

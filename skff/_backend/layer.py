@@ -5,6 +5,7 @@ from typing import NamedTuple
 
 import torch
 from torch import nn
+from torch.nn import functional as F
 
 from .goodness import GOODNESS
 from .losses import LAYER_LOSSES
@@ -35,6 +36,10 @@ GLOBAL = "global"
 # Rows summed together when fitting the global scale.
 GLOBAL_BLOCK = 4096
 
+
+# The label argument of a layer that forwards labels (see FFLayer) for rows
+# shown under the neutral label: 1 / n_classes in every label slot.
+NEUTRAL = "neutral"
 
 # Decay of the running mean activity of each unit, for peer normalisation.
 PEER_MEAN_DECAY = 0.9
@@ -80,6 +85,13 @@ class FFLayer(nn.Module):
         Divide the input by its root mean square or by its length, or (the first
         layer only) multiply every row by one constant fitted on the training
         data, :meth:`fit_global_scale`, so that a row's length is not lost.
+    forwarded_labels : int, default=0
+        (Layers after the first.) Give the layer a label projection of its
+        own, ``label_weight`` with one row per label, added to the
+        pre-activation of a row shown with that label (its mean for the
+        neutral label): the separate label-feature forwarding (FFCL) of
+        arXiv 2604.13081, which shows the class hypothesis to every layer
+        instead of only to the first.
     input_major : bool, default=False
         Store the weights input by input (the transpose of the usual layout,
         same values and shape): for sparse data, whose rows each read only a
@@ -112,6 +124,7 @@ class FFLayer(nn.Module):
         device,
         dtype,
         n_labels=0,
+        forwarded_labels=0,
         constant_input=False,
         input_major=False,
     ):
@@ -147,6 +160,14 @@ class FFLayer(nn.Module):
         self.label_weight = None
         if n_labels:
             self.label_weight = nn.Parameter(weight[:n_labels].contiguous().to(device))
+        self.forwards_labels = bool(forwarded_labels)
+        if forwarded_labels:
+            limit = math.sqrt(6.0 / (forwarded_labels + n_units))
+            label = torch.rand(
+                forwarded_labels, n_units, generator=generator, dtype=dtype
+            )
+            label = label.mul_(2 * limit).sub_(limit)
+            self.label_weight = nn.Parameter(label.to(device))
         # Running mean activity of each unit on positive data (peer normalisation).
         self.register_buffer(
             "mean_activity", torch.zeros(n_units, dtype=dtype, device=device)
@@ -188,39 +209,57 @@ class FFLayer(nn.Module):
         scale = torch.where(rms > 0, rms.reciprocal(), torch.ones_like(rms))
         self.global_scale.copy_(scale)
 
-    def activate_and_measure(self, projected, sq_norm, inputs=None):
+    def activate_and_measure(self, projected, sq_norm, inputs=None, labels=None):
         """ReLU of ``projected`` (the input times the weights), after normalising.
 
         Scaling the ``n_units`` outputs instead of the ``n_inputs`` inputs gives the
         same result, and lets the first layer share one projection between labels.
-        Returns a :class:`LayerPass` holding ``inputs``.
+        ``labels``, the label of each row (or :data:`NEUTRAL`), reaches a layer
+        that forwards labels; any other ignores it. Returns a
+        :class:`LayerPass` holding ``inputs`` and ``labels``.
         """
         scale = self.input_scale(sq_norm)
-        activity = torch.addcmul(self.bias, projected, scale.unsqueeze(-1)).relu_()
-        return LayerPass(activity, sum_of_squares(activity), scale, inputs)
+        pre_activation = torch.addcmul(self.bias, projected, scale.unsqueeze(-1))
+        if self.forwards_labels and labels is not None:
+            pre_activation += self._label_term(labels)
+        activity = pre_activation.relu_()
+        return LayerPass(activity, sum_of_squares(activity), scale, inputs, labels)
 
-    def activate_(self, projected, sq_norm):
-        """The activity, in place, for inference: ``projected`` is the output."""
+    def _label_term(self, labels):
+        if isinstance(labels, str):  # NEUTRAL
+            return self.label_weight.mean(dim=0)
+        return F.embedding(labels, self.label_weight)
+
+    def activate_(self, projected, sq_norm, every_label=False):
+        """The activity, in place, for inference: ``projected`` is the output.
+        ``every_label``: its rows are each input row under every label in
+        turn, as prediction by goodness scores them."""
         scale = self.input_scale(sq_norm).unsqueeze(-1)
-        return torch.addcmul(self.bias, projected, scale, out=projected).relu_()
+        torch.addcmul(self.bias, projected, scale, out=projected)
+        if self.forwards_labels and every_label:
+            n_labels, n_units = self.label_weight.shape
+            projected.view(-1, n_labels, n_units).add_(self.label_weight)
+        return projected.relu_()
 
-    def forward_into(self, inputs, sq_norm, out):
+    def forward_into(self, inputs, sq_norm, out, every_label=False):
         """Inference forward pass written into the preallocated ``out``."""
         torch.matmul(inputs, self.weight.T, out=out)
-        return self.activate_(out, sq_norm)
+        return self.activate_(out, sq_norm, every_label)
 
     def forward(self, inputs, sq_norm=None):
         return self.forward_and_measure(inputs, sq_norm).activity
 
-    def forward_and_measure(self, inputs, sq_norm=None):
+    def forward_and_measure(self, inputs, sq_norm=None, labels=None):
         """The :class:`LayerPass` of ``inputs`` through this layer.
 
         ``sq_norm``, the input's squared norm, is passed when the caller knows
-        it (it is the layer below's sum of squares).
+        it (it is the layer below's sum of squares); ``labels`` as in
+        :meth:`activate_and_measure`.
         """
         if sq_norm is None:
             sq_norm = sum_of_squares(inputs)
-        return self.activate_and_measure(inputs @ self.weight.T, sq_norm, inputs)
+        projected = inputs @ self.weight.T
+        return self.activate_and_measure(projected, sq_norm, inputs, labels)
 
     def goodness(self, activity, sum_squares):
         """Goodness of each row (see :mod:`.goodness`); ``sum_squares`` is the
@@ -281,6 +320,12 @@ class FFLayer(nn.Module):
         """The weights' and bias's gradients, from the loss's derivative
         ``d_pre`` with respect to the pre-activations (overwritten)."""
         set_gradient(self.bias, d_pre.sum(dim=0))
+        if self.forwards_labels and layer_pass.labels is not None:
+            label_gradient = torch.zeros_like(self.label_weight)
+            set_gradient(
+                self.label_weight,
+                label_gradient.index_add_(0, layer_pass.labels, d_pre),
+            )
         d_projected = d_pre.mul_(layer_pass.scale.unsqueeze(-1))
         set_gradient(self.weight, d_projected.T @ layer_pass.inputs)
 
@@ -309,11 +354,13 @@ class LayerPass(NamedTuple):
     """One layer's forward pass, with what its weights' gradients need.
 
     ``activity`` has one row per input row, ``sum_squares`` each row's sum of
-    squares, ``scale`` the factor that normalised each row's input, and
-    ``inputs`` the layer's input (for the first layer, the labels of each copy).
+    squares, ``scale`` the factor that normalised each row's input, ``inputs``
+    the layer's input (for the first layer, the labels of each copy), and
+    ``labels`` the label of each row a layer that forwards labels was given.
     """
 
     activity: torch.Tensor
     sum_squares: torch.Tensor
     scale: torch.Tensor
     inputs: torch.Tensor | None
+    labels: object = None

@@ -10,7 +10,7 @@ from . import scoring
 from .config import SETTINGS_OF_OLDER_NETWORKS, flat, split_settings
 from .first_layer import LabelledFirstLayer
 from .graphs import WARMUP_STEPS, capture_step, replay_pays_off, side_stream
-from .layer import GLOBAL, FFLayer, set_gradient, unit_rms_scale
+from .layer import GLOBAL, NEUTRAL, FFLayer, set_gradient, unit_rms_scale
 from .negatives import NEGATIVE_SAMPLERS
 from .optim import make_optimizer, step_together
 from .overlay import make_overlay
@@ -34,6 +34,10 @@ class FFNetwork:
         How the label enters the first layer (see :mod:`.overlay`).
     label_scale : float
         Strength of the label code.
+    label_forwarding : {"input", "every_layer"}
+        Where the label enters: the first layer's input only, or also every
+        later layer through a projection of its own (FFCL, see
+        :class:`FFLayer`).
     goodness, threshold, loss, symba_alpha
         Passed to every :class:`FFLayer` (``symba_alpha`` as its ``alpha``).
     normalization : {"rms", "l2"}
@@ -127,6 +131,11 @@ class FFNetwork:
                 device=self.device,
                 dtype=dtype,
                 n_labels=n_classes if index == 0 else 0,
+                forwarded_labels=(
+                    n_classes
+                    if index and shape.label_forwarding == "every_layer"
+                    else 0
+                ),
                 constant_input=homogeneous and index == 0,
                 input_major=sparse_input and index == 0,
             )
@@ -314,11 +323,12 @@ class FFNetwork:
         for step in range(self.hyperparameters.inner_steps):
             if step:
                 first.reproject()
+            passes = self._passes(
+                first.for_labels_and_measure(labels), labels=labels.view(-1)
+            )
             losses = [
                 self._layer_gradients(index, first, layer_pass, sample_weight)
-                for index, (_, layer_pass) in enumerate(
-                    self._passes(first.for_labels_and_measure(labels))
-                )
+                for index, (_, layer_pass) in enumerate(passes)
             ]
             step_together(self.optimizers if step == 0 else layer_optimizers)
             total = total + torch.stack(losses)
@@ -347,7 +357,9 @@ class FFNetwork:
         """Layer ``index``'s pass, given the pass of the layer below."""
         if index == 0:
             return first.for_labels_and_measure(labels)
-        return self.layers[index].forward_and_measure(below.activity, below.sum_squares)
+        return self.layers[index].forward_and_measure(
+            below.activity, below.sum_squares, labels.view(-1)
+        )
 
     def _layer_gradients(self, index, first, layer_pass, sample_weight):
         """Set layer ``index``'s gradients from its own loss on ``layer_pass``
@@ -359,17 +371,18 @@ class FFNetwork:
         (first if index == 0 else layer).set_gradients(layer_pass, d_pre)
         return loss
 
-    def _passes(self, first_pass, n_layers=None):
+    def _passes(self, first_pass, n_layers=None, labels=None):
         """Yield ``(layer, layer_pass)`` up the stack, from the first layer's pass.
 
-        The activity's sum of squares gives both the layer's goodness and the
-        next layer's normalisation, so it is computed once.
+        ``labels``, each row's label (or ``NEUTRAL``), reaches the layers that
+        forward labels. The activity's sum of squares gives both the layer's
+        goodness and the next layer's normalisation, so it is computed once.
         """
         layer_pass = first_pass
         for index, layer in enumerate(self.layers[:n_layers]):
             if index:
                 layer_pass = layer.forward_and_measure(
-                    layer_pass.activity, layer_pass.sum_squares
+                    layer_pass.activity, layer_pass.sum_squares, labels
                 )
             yield layer, layer_pass
 
@@ -378,7 +391,7 @@ class FFNetwork:
     def _neutral_features(self, first):
         """The readout's input: every layer's neutral-label activity, at unit RMS."""
         n_layers = self.prediction_layers[-1] + 1
-        passes = self._passes(first.neutral_and_measure(), n_layers)
+        passes = self._passes(first.neutral_and_measure(), n_layers, NEUTRAL)
         widths = [self.layers[index].n_units for index in self.prediction_layers]
         features = first.projected.new_empty((first.projected.shape[0], sum(widths)))
         columns = iter(features.split(widths, dim=1))
@@ -414,7 +427,7 @@ class FFNetwork:
         blocks = []
         for rows in scoring.blocks(self, X, scoring.block_rows(self, 1)):
             first = LabelledFirstLayer(self.layers[0], self.overlay, rows)
-            passes = self._passes(first.neutral_and_measure())
+            passes = self._passes(first.neutral_and_measure(), labels=NEUTRAL)
             blocks.append([layer_pass.activity for _, layer_pass in passes])
         return [torch.cat(per_layer)[: X.shape[0]] for per_layer in zip(*blocks)]
 

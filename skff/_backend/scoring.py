@@ -84,7 +84,9 @@ def goodness_block(network, X, buffers):
     goodness = []
     for index, layer in enumerate(network.layers[: len(buffers)]):
         if index:
-            activity = layer.forward_into(activity, sum_squares, out=buffers[index])
+            activity = layer.forward_into(
+                activity, sum_squares, out=buffers[index], every_label=True
+            )
             sum_squares = torch.linalg.vector_norm(activity, dim=1).square_()
         goodness.append(layer.goodness(activity, sum_squares))
     return torch.stack(goodness, dim=-1).reshape(X.shape[0], network.n_classes, -1)
