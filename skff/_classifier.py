@@ -658,7 +658,15 @@ class ForwardForwardClassifier(ClassifierMixin, CallbackSupportMixin, BaseEstima
         fit_task.call_on_fit_task_begin(estimator=self, **task)
         with matmul_precision(self.mixed_precision, device.type):
             self._run_epochs(
-                X, encoded, sample_weight, X_val, y_val, incremental, device, fit_task
+                X,
+                encoded,
+                sample_weight,
+                X_val,
+                y_val,
+                incremental,
+                device,
+                fit_task,
+                task,
             )
             self._fit_goodness_scale(X)
         fit_task.call_on_fit_task_end(
@@ -754,8 +762,10 @@ class ForwardForwardClassifier(ClassifierMixin, CallbackSupportMixin, BaseEstima
         network.set_hyperparameters(hyperparameters_of(self))
 
     def _run_epochs(
-        self, X, y, sample_weight, X_val, y_val, incremental, device, fit_task
+        self, X, y, sample_weight, X_val, y_val, incremental, device, fit_task, task
     ):
+        """Train up to ``max_iter`` epochs (one for ``partial_fit``), each a
+        subtask of ``fit_task`` for the callbacks, which see ``task``."""
         network = self.network_
         mean_weight = sample_weight.mean()
         # Only relative weights matter: a batch's loss is the mean of weight x loss.
@@ -770,7 +780,6 @@ class ForwardForwardClassifier(ClassifierMixin, CallbackSupportMixin, BaseEstima
 
         finished = best = network.snapshot()
         converged = False
-        task = dict(X=X, y=lambda: self.classes_[y], metadata=None)
         with StopOnInterrupt() as stop_requested:
             for epoch in range(1 if incremental else self.max_iter):
                 started = time.perf_counter()
@@ -856,7 +865,7 @@ class ForwardForwardClassifier(ClassifierMixin, CallbackSupportMixin, BaseEstima
         network = copy.deepcopy(self.network_)
         scale = None
         if self.prediction == "combined":
-            scale = READOUTS["combined"]().fit(network, X)
+            scale = _combined_scale(network, X)
         return {"network_": network, "goodness_scale_": scale}
 
     def _start_stopping_criterion(self, early_stopping):
@@ -915,8 +924,9 @@ class ForwardForwardClassifier(ClassifierMixin, CallbackSupportMixin, BaseEstima
         network = self.network_
         self.goodness_scale_ = None
         if network.readout is not None:
-            X_t = to_tensor(X, network.device)
-            self.goodness_scale_ = READOUTS["combined"]().fit(network, X_t)
+            self.goodness_scale_ = _combined_scale(
+                network, to_tensor(X, network.device)
+            )
 
     def _scores(self, X):
         """Per-class scores as a float64 array ``(n_samples, n_classes)``."""
@@ -1148,6 +1158,12 @@ class ForwardForwardClassifier(ClassifierMixin, CallbackSupportMixin, BaseEstima
         tags.classifier_tags.multi_label = False
         tags.input_tags.sparse = True
         return tags
+
+
+def _combined_scale(network, X):
+    """The goodness scale the combined readout fits on the rows ``X`` (a
+    tensor), for a network with a softmax head."""
+    return READOUTS["combined"]().fit(network, X)
 
 
 def _check_overlay_takes(X, label_overlay):

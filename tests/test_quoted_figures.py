@@ -78,6 +78,13 @@ SOURCES = {
 }
 
 
+def is_stored(figure, stored):
+    """Whether the number ``figure`` (a string) is one of ``stored``, rounded
+    to as many decimals as it is quoted with."""
+    decimals = len(figure.split(".")[1]) if "." in figure else 0
+    return any(round(value, decimals) == float(figure) for value in stored)
+
+
 def glance_rows():
     readme = (ROOT / "README.md").read_text()
     section = readme.split("## Results at a glance", 1)[1].split("\n## ", 1)[0]
@@ -98,10 +105,7 @@ def test_each_quoted_figure_is_a_stored_result(start):
     figures = QUOTED.findall(row)
     assert figures
     for figure in figures:
-        decimals = len(figure.split(".")[1]) if "." in figure else 0
-        assert any(round(value, decimals) == float(figure) for value in stored), (
-            f"{figure} in {start!r} has no result behind it"
-        )
+        assert is_stored(figure, stored), f"{figure} in {start!r} has no result"
 
 
 def _variant_values(config):
@@ -137,10 +141,7 @@ def test_each_variant_figure_is_a_run_of_its_configuration(row):
     figures = QUOTED.findall(row)
     assert figures
     for figure in figures:
-        decimals = len(figure.split(".")[1]) if "." in figure else 0
-        assert any(round(value, decimals) == float(figure) for value in stored), (
-            f"{figure} in the row of {config!r} is none of its runs"
-        )
+        assert is_stored(figure, stored), f"{figure} in {config!r} is none of its runs"
 
 
 # ---------------------------------------------------------------- the docs' prose
@@ -258,7 +259,6 @@ def test_each_figure_in_the_docs_is_a_stored_result(where, figure, sources):
     number = QUOTED_IN_PROSE.match(figure).group(1)
     assert sources, f"{figure!r} names no result file in its section: {where}"
     stored = [value for stem in sources for value in _stored_values(stem)]
-    decimals = len(number.split(".")[1]) if "." in number else 0
-    assert any(round(value, decimals) == float(number) for value in stored), (
+    assert is_stored(number, stored), (
         f"{figure!r} is not in {sorted(sources)}'s results: {where}"
     )

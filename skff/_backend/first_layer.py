@@ -3,7 +3,7 @@
 import torch
 from torch.nn import functional as F
 
-from .layer import GLOBAL, LayerPass, set_gradient
+from .layer import GLOBAL, LayerPass, set_gradient, set_label_gradient
 from .sparse import append_column, divide_rows, row_abs_max, row_sq_norm
 
 
@@ -89,10 +89,7 @@ class LabelledFirstLayer:
         set_gradient(layer.weight, d_features.T @ self.features)
         label_factor = (layer_pass.scale * self.strength).unsqueeze(-1)
         by_row = by_copy.mul_(label_factor).view(-1, layer.n_units)
-        label_gradient = torch.zeros_like(layer.label_weight)
-        set_gradient(
-            layer.label_weight, label_gradient.index_add_(0, labels.view(-1), by_row)
-        )
+        set_label_gradient(layer.label_weight, labels.view(-1), by_row)
 
     @torch.no_grad()
     def for_all_labels(self, out=None):

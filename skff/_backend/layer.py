@@ -9,7 +9,7 @@ from torch.nn import functional as F
 
 from .goodness import GOODNESS
 from .losses import LAYER_LOSSES
-from .sparse import is_sparse
+from .sparse import sum_of_all_squares
 
 # Added to the input's length before dividing by it, so an all-zero row maps to zero
 # instead of NaN (the Keras example uses the same guard).
@@ -48,6 +48,13 @@ PEER_MEAN_DECAY = 0.9
 def sum_of_squares(activity):
     """Each row's sum of squares (over the last dimension)."""
     return torch.linalg.vector_norm(activity, dim=-1).square_()
+
+
+def set_label_gradient(label_weight, labels, rows):
+    """Give ``label_weight`` (a row per label) its gradient: the sum of the
+    ``rows`` of the derivative shown with each label."""
+    gradient = torch.zeros_like(label_weight).index_add_(0, labels, rows)
+    set_gradient(label_weight, gradient)
 
 
 def set_gradient(parameter, gradient):
@@ -199,12 +206,7 @@ class FFLayer(nn.Module):
         not overflow their squares and no float64 copy of the data is made;
         all-zero data keep a scale of one.
         """
-        if is_sparse(features):
-            total = features.sum_of_all_squares()
-        else:
-            total = sum(
-                block.double().square().sum() for block in features.split(GLOBAL_BLOCK)
-            )
+        total = sum_of_all_squares(features, GLOBAL_BLOCK)
         rms = (total / max(features.numel(), 1)).sqrt()
         scale = torch.where(rms > 0, rms.reciprocal(), torch.ones_like(rms))
         self.global_scale.copy_(scale)
@@ -321,11 +323,7 @@ class FFLayer(nn.Module):
         ``d_pre`` with respect to the pre-activations (overwritten)."""
         set_gradient(self.bias, d_pre.sum(dim=0))
         if self.forwards_labels and layer_pass.labels is not None:
-            label_gradient = torch.zeros_like(self.label_weight)
-            set_gradient(
-                self.label_weight,
-                label_gradient.index_add_(0, layer_pass.labels, d_pre),
-            )
+            set_label_gradient(self.label_weight, layer_pass.labels, d_pre)
         d_projected = d_pre.mul_(layer_pass.scale.unsqueeze(-1))
         set_gradient(self.weight, d_projected.T @ layer_pass.inputs)
 

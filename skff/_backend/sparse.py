@@ -29,11 +29,14 @@ class SparseRows:
         Column and value of every stored entry, row after row.
     n_cols : int
         Width of the matrix.
+    row_of_entries : tensor of shape (n_entries,), default=None
+        The row of every entry, where the caller already has it.
     """
 
-    def __init__(self, crow, col, values, n_cols):
+    def __init__(self, crow, col, values, n_cols, row_of_entries=None):
         self.crow, self.col, self.values = crow, col, values
         self.n_cols = n_cols
+        self._rows = row_of_entries
         self._csr = None
 
     @classmethod
@@ -64,12 +67,18 @@ class SparseRows:
         return self.values.device
 
     def _row_of_entries(self):
-        counts = self.crow.diff()
-        rows = torch.arange(len(self), device=self.device)
-        return torch.repeat_interleave(rows, counts, output_size=len(self.values))
+        """The row of each stored entry: computed once per matrix, as the
+        first layer reads it several times for each batch."""
+        if self._rows is None:
+            counts = self.crow.diff()
+            rows = torch.arange(len(self), device=self.device)
+            self._rows = torch.repeat_interleave(
+                rows, counts, output_size=len(self.values)
+            )
+        return self._rows
 
     def _with_values(self, values):
-        return SparseRows(self.crow, self.col, values, self.n_cols)
+        return SparseRows(self.crow, self.col, values, self.n_cols, self._rows)
 
     def __getitem__(self, rows):
         """The rows ``rows`` (a slice or a tensor of indices), in that order."""
@@ -94,7 +103,9 @@ class SparseRows:
         source = self.crow[rows][new_row] + (
             torch.arange(n_entries, device=self.device) - crow[new_row]
         )
-        return SparseRows(crow, self.col[source], self.values[source], self.n_cols)
+        return SparseRows(
+            crow, self.col[source], self.values[source], self.n_cols, new_row
+        )
 
     def with_empty_rows(self, n_rows):
         """This matrix followed by ``n_rows`` rows of zeros."""
@@ -213,6 +224,14 @@ def append_column(X, column):
     if is_sparse(X):
         return X.append_column(column)
     return torch.cat([X, column], dim=1)
+
+
+def sum_of_all_squares(X, block):
+    """The sum of the squares of every value of ``X``, in float64; a dense
+    ``X`` a block of rows at a time, so that no float64 copy of it is made."""
+    if is_sparse(X):
+        return X.sum_of_all_squares()
+    return sum(rows.double().square().sum() for rows in X.split(block))
 
 
 def pad_rows(X, n_rows):
