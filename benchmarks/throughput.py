@@ -38,6 +38,7 @@ from _machine import machine_info, synchronize
 RESULTS = Path(__file__).parent / "results" / "throughput.json"
 # Rows of the products that measure the machine's peak matmul rate.
 PEAK_ROWS = 4096
+DEFAULT_LAYERS = (1000,)
 
 
 def matmul_gflops(torch, shapes, device="cpu", mixed_precision=None, repeats=20):
@@ -205,18 +206,23 @@ def scaling(device="cpu"):
             repeats = 1 if (prediction, n_classes) == ("goodness", 1000) else 3
             predict[f"{prediction}, K={n_classes}"] = predict_seconds(clf, repeats)
     # Goodness scoring of N_CLASSES labels: the first layer projects each row
-    # once (the labels only add columns), the second layer runs once per label.
+    # once (the labels only add columns), every later layer runs once per label.
     import torch
 
     from skff.backend import CPU_SCORING_BLOCK
 
-    width = clf.hidden_layer_sizes
+    widths = [N_FEATURES, *clf.hidden_layer_sizes]
+    pairs = list(zip(widths, widths[1:]))
     goodness_gflop = (
-        2e-9 * 10_000 * (N_FEATURES * width[0] + N_CLASSES * width[0] * width[1])
+        2e-9
+        * 10_000
+        * (pairs[0][0] * pairs[0][1] + N_CLASSES * sum(a * b for a, b in pairs[1:]))
     )
-    block = CPU_SCORING_BLOCK * N_CLASSES  # rows of the second layer's products
-
-    matmul = matmul_gflops(torch, [(block, width[0], width[1])], device)
+    # The rate of the scoring's largest products: a later layer's, one block
+    # of rows under every label, or the first layer's projection of the rows.
+    n_in, n_out = pairs[-1]
+    block_rows = CPU_SCORING_BLOCK * (N_CLASSES if len(pairs) > 1 else 1)
+    matmul = matmul_gflops(torch, [(block_rows, n_in, n_out)], device)
     matmul_rate = next(iter(matmul.values()))
     goodness_rate = goodness_gflop / predict["goodness, K=10"]
     result = dict(
@@ -274,11 +280,17 @@ def main():
     output = Path(args.output) if args.output else RESULTS
     if on_gpu and not args.output:
         output = RESULTS.with_name("throughput_cuda.json")
-    layer_sizes = (
-        [(500, 500)] if args.quick else [(500, 500), (1000, 1000), (2000, 2000)]
-    )
+    # The defaults' network first, then deeper ones.
+    layer_sizes = [DEFAULT_LAYERS, (500, 500)]
+    if not args.quick:
+        layer_sizes += [(1000, 1000), (2000, 2000)]
     if on_gpu and not args.quick:
-        layer_sizes = [(500, 500), (1000, 1000, 1000), (2000, 2000, 2000, 2000)]
+        layer_sizes = [
+            DEFAULT_LAYERS,
+            (500, 500),
+            (1000, 1000, 1000),
+            (2000, 2000, 2000, 2000),
+        ]
     batch_sizes = ["auto", 128, 1024] if args.quick else ["auto", 128, 512, 2048]
     if on_gpu:  # a GPU is kept busy by large batches
         batch_sizes = ["auto", 128, 1024, 8192]

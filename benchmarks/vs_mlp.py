@@ -15,6 +15,8 @@ Models (short names in brackets):
 - ``fast``: the fastest configuration found for this race, one layer of 1000
   units, layers at rate 0.02, the readout at 0.003, trained as
   ``fit(max_iter=3)``.
+- ``defaults500x500``: the defaults on 784-500-500, their network until one
+  layer of 1000 replaced it, through ``partial_fit``.
 - ``batch1024``: the defaults in batches of 1024, through ``partial_fit``.
 - ``mlp``: ``MLPClassifier(hidden_layer_sizes=(500, 500))``.
 
@@ -63,7 +65,7 @@ def models(seed=0):
     constant rate."""
     return {
         "defaults": (
-            "skff defaults (784-500-500)",
+            "skff defaults (784-1000)",
             ForwardForwardClassifier(random_state=seed),
             None,
         ),
@@ -77,8 +79,13 @@ def models(seed=0):
             fast_mnist(max_iter=FAST_EPOCHS, random_state=seed),
             FAST_EPOCHS,
         ),
+        "defaults500x500": (
+            "skff defaults on 784-500-500",
+            ForwardForwardClassifier(hidden_layer_sizes=(500, 500), random_state=seed),
+            None,
+        ),
         "batch1024": (
-            "skff batch 1024 (784-500-500)",
+            "skff batch 1024 (784-1000)",
             ForwardForwardClassifier(batch_size=1024, random_state=seed),
             None,
         ),

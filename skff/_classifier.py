@@ -58,9 +58,14 @@ class ForwardForwardClassifier(ClassifierMixin, CallbackSupportMixin, BaseEstima
 
     Parameters
     ----------
-    hidden_layer_sizes : array-like of int, default=(500, 500)
-        Width of each Forward-Forward layer. The Keras example uses (500, 500),
-        Hinton (2022) four layers of 2000.
+    hidden_layer_sizes : array-like of int, default=(1000,)
+        Width of each Forward-Forward layer. The default is one layer of 1000:
+        its positive, negative and neutral passes share one projection of the
+        data, where a second layer needs a product for each, so it costs less
+        per row than 784-500-500 and learns as much, on MNIST (1.70% test error
+        against 1.72%, mean of three seeds of ``benchmarks/mnist_accuracy.py``)
+        and on small tabular data (the user guide's "One layer of 1000"). The
+        Keras example uses (500, 500), Hinton (2022) four layers of 2000.
 
     loss : {"symba", "threshold"}, default="symba"
         Each layer's loss on the goodness of a sample shown with its true label
@@ -460,7 +465,7 @@ class ForwardForwardClassifier(ClassifierMixin, CallbackSupportMixin, BaseEstima
 
     def __init__(
         self,
-        hidden_layer_sizes=(500, 500),
+        hidden_layer_sizes=(1000,),
         *,
         loss="symba",
         symba_alpha=8.0,

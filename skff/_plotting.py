@@ -92,7 +92,8 @@ class LossCurveDisplay:
     >>> from skff import ForwardForwardClassifier
     >>> from skff.plot import LossCurveDisplay
     >>> X, y = load_digits(return_X_y=True)
-    >>> clf = ForwardForwardClassifier(max_iter=3, random_state=0).fit(X / 16, y)
+    >>> clf = ForwardForwardClassifier((64, 64), max_iter=3, random_state=0)
+    >>> clf = clf.fit(X / 16, y)
     >>> display = LossCurveDisplay.from_estimator(clf)
     >>> len(display.lines_)
     3
@@ -236,7 +237,8 @@ class GoodnessDisplay:
     >>> from skff import ForwardForwardClassifier
     >>> from skff.plot import GoodnessDisplay
     >>> X, y = load_digits(return_X_y=True)
-    >>> clf = ForwardForwardClassifier(max_iter=3, random_state=0).fit(X / 16, y)
+    >>> clf = ForwardForwardClassifier((64, 64), max_iter=3, random_state=0)
+    >>> clf = clf.fit(X / 16, y)
     >>> display = GoodnessDisplay.from_estimator(clf, X[:4] / 16, y[:4])
     >>> len(display.axes_)
     2
@@ -375,10 +377,11 @@ class LayerActivityDisplay:
     >>> from skff import ForwardForwardClassifier
     >>> from skff.plot import LayerActivityDisplay
     >>> X, y = load_digits(return_X_y=True)
-    >>> clf = ForwardForwardClassifier(max_iter=3, random_state=0).fit(X / 16, y)
+    >>> clf = ForwardForwardClassifier((64, 64), max_iter=3, random_state=0)
+    >>> clf = clf.fit(X / 16, y)
     >>> display = LayerActivityDisplay.from_estimator(clf, X[:8] / 16, y[:8])
     >>> [image.get_array().shape for image in display.images_]
-    [(8, 500), (8, 500)]
+    [(8, 64), (8, 64)]
     """
 
     def __init__(self, *, activities, y=None):

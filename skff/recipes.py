@@ -126,13 +126,10 @@ def hinton_2022(**overrides):
 def fast_mnist(**overrides):
     """The fastest configuration found to reach 98% MNIST test accuracy.
 
-    One layer of 1000 units, a layer learning rate of 0.02 and a readout rate
-    of 0.003, three epochs, the other settings the defaults'. One wide layer
-    costs less per epoch than two: its positive, negative and neutral passes
-    share one projection of the data, so an image costs about as many FLOPs
-    as in backprop's 784-500-500 network. The higher rate for the layer and
-    the lower one for the readout (which draws the hard negatives) reach 98%
-    in three epochs, where the defaults need about seven
+    The defaults' one layer of 1000 units, with a layer learning rate of 0.02
+    and a readout rate of 0.003, for three epochs. The higher rate for the
+    layer and the lower one for the readout (which draws the hard negatives)
+    reach 98% in three epochs, where the defaults need more
     (``python benchmarks/vs_mlp.py``; the docs' Benchmarks page has the
     times). It learns less in the end than the defaults.
     """
