@@ -3,11 +3,11 @@ Forward-Forward against backpropagation on scikit-learn's datasets
 ==================================================================
 
 The same network, two learning rules: :class:`~skff.ForwardForwardClassifier`
-with its defaults (two layers of 500 units, every layer learning locally)
-against :class:`~sklearn.neural_network.MLPClassifier` with two layers of 500
-units (trained by backpropagation). Both follow a :class:`StandardScaler` and
-are scored by 3-fold cross-validation on five small datasets, one of them a
-synthetic 20-class problem.
+on two layers of 500 units (every layer learning locally, the other settings
+its defaults) against :class:`~sklearn.neural_network.MLPClassifier` with two
+layers of 500 units (trained by backpropagation). Both follow a
+:class:`StandardScaler` and are scored by 3-fold cross-validation on five small
+datasets, one of them a synthetic 20-class problem.
 """
 
 import warnings
@@ -45,7 +45,9 @@ datasets = {
     ),
 }
 models = {
-    "Forward-Forward": ForwardForwardClassifier(random_state=0),
+    "Forward-Forward": ForwardForwardClassifier(
+        hidden_layer_sizes=(500, 500), random_state=0
+    ),
     "MLPClassifier": MLPClassifier(hidden_layer_sizes=(500, 500), random_state=0),
 }
 
