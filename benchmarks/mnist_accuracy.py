@@ -6,6 +6,7 @@ some: ``python benchmarks/mnist_accuracy.py default mlp --epochs default=30``.
 Configurations:
 
 - ``default``: ``ForwardForwardClassifier()`` as it ships (one layer of 1000).
+- ``default-500``: the defaults on one layer of 500, half the width.
 - ``default-500x500``: the defaults on 784-500-500, the default network until
   one layer of 1000 replaced it. The configurations below are variants of it.
 - ``default-row``, ``default-global``: with a first layer that normalises each
@@ -94,6 +95,12 @@ def configurations(seed=0):
 
     return {
         "default": (lambda: ForwardForwardClassifier(random_state=seed), None),
+        "default-500": (
+            lambda: ForwardForwardClassifier(
+                hidden_layer_sizes=(500,), random_state=seed
+            ),
+            None,
+        ),
         "default-500x500": (two_layers(), None),
         "default-row": (two_layers(input_normalization="row"), None),
         "default-global": (two_layers(input_normalization="global"), None),
