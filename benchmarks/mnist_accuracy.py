@@ -6,7 +6,8 @@ some: ``python benchmarks/mnist_accuracy.py default mlp --epochs default=30``.
 Configurations:
 
 - ``default``: ``ForwardForwardClassifier()`` as it ships (one layer of 1000).
-- ``default-500``: the defaults on one layer of 500, half the width.
+- ``default-lr0.003``: the defaults at the rate they had before 0.005.
+- ``default-500``: the defaults on one layer of 500, half the width, at 0.003.
 - ``default-500x500``: the defaults on 784-500-500, the default network until
   one layer of 1000 replaced it. The configurations below are variants of it.
 - ``default-row``, ``default-global``: with a first layer that normalises each
@@ -84,7 +85,7 @@ SUPERSEDED = ("masked-peer", "amd-before", "hinton-100", "readout-decay")
 KERAS_TEST_ACCURACY = 0.9756
 # The network of the defaults until they became one layer of 1000, on which
 # the research variants were measured (label forwarding needs a second layer).
-TWO_LAYERS = dict(hidden_layer_sizes=(500, 500))
+TWO_LAYERS = dict(hidden_layer_sizes=(500, 500), learning_rate_init=0.003)
 
 
 def configurations(seed=0):
@@ -95,9 +96,15 @@ def configurations(seed=0):
 
     return {
         "default": (lambda: ForwardForwardClassifier(random_state=seed), None),
+        "default-lr0.003": (
+            lambda: ForwardForwardClassifier(
+                learning_rate_init=0.003, random_state=seed
+            ),
+            None,
+        ),
         "default-500": (
             lambda: ForwardForwardClassifier(
-                hidden_layer_sizes=(500,), random_state=seed
+                hidden_layer_sizes=(500,), learning_rate_init=0.003, random_state=seed
             ),
             None,
         ),

@@ -15,8 +15,9 @@ Models (short names in brackets):
 - ``fast``: the fastest configuration found for this race, one layer of 1000
   units, layers at rate 0.02, the readout at 0.003, trained as
   ``fit(max_iter=3)``.
-- ``defaults500x500``: the defaults on 784-500-500, their network until one
-  layer of 1000 replaced it, through ``partial_fit``.
+- ``defaults500x500``: the defaults on 784-500-500 at a rate of 0.003, their
+  network and rate until one layer of 1000 at 0.005 replaced them, through
+  ``partial_fit``.
 - ``batch1024``: the defaults in batches of 1024, through ``partial_fit``.
 - ``mlp``: ``MLPClassifier(hidden_layer_sizes=(500, 500))``.
 
@@ -81,7 +82,11 @@ def models(seed=0):
         ),
         "defaults500x500": (
             "skff defaults on 784-500-500",
-            ForwardForwardClassifier(hidden_layer_sizes=(500, 500), random_state=seed),
+            ForwardForwardClassifier(
+                hidden_layer_sizes=(500, 500),
+                learning_rate_init=0.003,
+                random_state=seed,
+            ),
             None,
         ),
         "batch1024": (

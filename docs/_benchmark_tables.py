@@ -263,9 +263,10 @@ def variants_table(path=RESULTS / "mnist_accuracy.json"):
         "layer) with one research variant each: ``python "
         "benchmarks/mnist_accuracy.py CONFIG --seed N`` and ``python "
         "benchmarks/vs_mlp_suite.py --quick --param NAME=VALUE --param "
-        "hidden_layer_sizes='(500, 500)' --output "
-        "benchmarks/results/vs_mlp_suite_VARIANT.json`` (the suites ran when "
-        "784-500-500 was the default, without the last ``--param``). Some "
+        "hidden_layer_sizes='(500, 500)' --param learning_rate_init=0.003 "
+        "--output benchmarks/results/vs_mlp_suite_VARIANT.json`` (the suites "
+        "ran when these were the defaults, without the last two ``--param``; "
+        "the MNIST runs set the rate too). Some "
         "runs trained beside others, so the time ratios are rough.\n\n"
     )
     return text + _table(header, rows)

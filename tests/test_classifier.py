@@ -818,7 +818,8 @@ def test_readout_learns_at_its_own_rate(blobs):
     ).fit(X, y)
     *layers, readout = clf.network_.optimizers
     assert {g["lr"] for g in readout.param_groups} == {0.05}
-    assert {g["lr"] for o in layers for g in o.param_groups} == {0.003}
+    layer_rate = clf.learning_rate_init
+    assert {g["lr"] for o in layers for g in o.param_groups} == {layer_rate}
 
 
 @pytest.mark.parametrize(
