@@ -38,7 +38,6 @@ from _machine import machine_info, synchronize
 RESULTS = Path(__file__).parent / "results" / "throughput.json"
 # Rows of the products that measure the machine's peak matmul rate.
 PEAK_ROWS = 4096
-DEFAULT_LAYERS = (1000,)
 
 
 def matmul_gflops(torch, shapes, device="cpu", mixed_precision=None, repeats=20):
@@ -276,21 +275,20 @@ def main():
 
     import torch
 
+    from skff import ForwardForwardClassifier
+
     on_gpu = torch.device(args.device).type == "cuda"
     output = Path(args.output) if args.output else RESULTS
     if on_gpu and not args.output:
         output = RESULTS.with_name("throughput_cuda.json")
     # The defaults' network first, then deeper ones.
-    layer_sizes = [DEFAULT_LAYERS, (500, 500)]
+    layer_sizes = [tuple(ForwardForwardClassifier().hidden_layer_sizes), (500, 500)]
     if not args.quick:
-        layer_sizes += [(1000, 1000), (2000, 2000)]
-    if on_gpu and not args.quick:
-        layer_sizes = [
-            DEFAULT_LAYERS,
-            (500, 500),
-            (1000, 1000, 1000),
-            (2000, 2000, 2000, 2000),
-        ]
+        layer_sizes += (
+            [(1000, 1000, 1000), (2000, 2000, 2000, 2000)]
+            if on_gpu
+            else [(1000, 1000), (2000, 2000)]
+        )
     batch_sizes = ["auto", 128, 1024] if args.quick else ["auto", 128, 512, 2048]
     if on_gpu:  # a GPU is kept busy by large batches
         batch_sizes = ["auto", 128, 1024, 8192]

@@ -42,7 +42,7 @@ from pathlib import Path
 import numpy as np
 from _machine import machine_info
 from _plotting import agg_pyplot
-from mnist_accuracy import train_forward_forward
+from mnist_accuracy import TWO_LAYERS, train_forward_forward
 from sklearn.base import clone
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.neural_network import MLPClassifier
@@ -82,11 +82,7 @@ def models(seed=0):
         ),
         "defaults500x500": (
             "skff defaults on 784-500-500",
-            ForwardForwardClassifier(
-                hidden_layer_sizes=(500, 500),
-                learning_rate_init=0.003,
-                random_state=seed,
-            ),
+            ForwardForwardClassifier(**TWO_LAYERS, random_state=seed),
             None,
         ),
         "batch1024": (

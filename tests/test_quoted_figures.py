@@ -17,9 +17,9 @@ from skff import ForwardForwardClassifier
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "benchmarks" / "results"
+DEFAULT_LAYERS = ForwardForwardClassifier().hidden_layer_sizes
 # A number with the unit that makes it a measurement: "1.71%", "11.9 s",
 # "3.0 times", "3.3 points", "26 of 28".
-DEFAULT_LAYERS = ForwardForwardClassifier().hidden_layer_sizes
 QUOTED = re.compile(r"(\d+(?:\.\d+)?)(?=%| s\b| times| points| of \d)")
 
 
