@@ -18,7 +18,10 @@ def main():
         )
         for graphs in (False, True)
     ]
-    eager, replayed = (clf.network_.layers.parameters() for clf in fitted)
+    eager, replayed = (
+        [p for layer in clf.network_.layers for p in layer.parameters()]
+        for clf in fitted
+    )
     differences = [float((a - b).abs().max().detach()) for a, b in zip(eager, replayed)]
     print("replayed vs eager, one epoch of 6000 rows; largest |difference| per tensor:")
     print(differences)

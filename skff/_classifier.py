@@ -786,7 +786,8 @@ class ForwardForwardClassifier(ClassifierMixin, CallbackSupportMixin, BaseEstima
         early_stopping = X_val is not None
         self._start_stopping_criterion(early_stopping)
 
-        finished = best = network.snapshot()
+        finished = network.snapshot()
+        best = network.snapshot() if early_stopping else None
         converged = False
         with StopOnInterrupt() as stop_requested:
             for epoch in range(1 if incremental else self.max_iter):
@@ -828,14 +829,14 @@ class ForwardForwardClassifier(ClassifierMixin, CallbackSupportMixin, BaseEstima
                     np.all(np.isfinite(losses)) and network.parameters_are_finite()
                 ):
                     self._diverged(finished)
-                finished = network.snapshot()
+                finished = network.snapshot(reuse=finished)
                 self._record_epoch(losses, X.shape[0])
                 if early_stopping:
                     if self.prediction == "combined":
                         self._fit_goodness_scale(X)
                     score = float(np.mean(self._scores(X_val).argmax(axis=1) == y_val))
                     if score > self.best_validation_score_:
-                        best = finished
+                        best = network.snapshot(reuse=best)
                     improved = self._record_validation_score(score)
                 else:
                     improved = self._record_loss(self.loss_curve_[-1])

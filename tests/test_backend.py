@@ -966,8 +966,9 @@ def test_an_epoch_of_replayed_steps_trains_every_batch_once_in_order(monkeypatch
     assert captures == [graphs.WARMUP_STEPS * 32]
     assert rows == [32] * 7 + [6]
     assert losses == expected
-    for a, b in zip(plain.layers.parameters(), replayed.layers.parameters()):
-        assert torch.equal(a, b)
+    for a, b in zip(plain.layers, replayed.layers):
+        for weight_a, weight_b in zip(a.parameters(), b.parameters()):
+            assert torch.equal(weight_a, weight_b)
     # Without cuda_graphs nothing is captured.
     make_network().train_epoch(X, y, weight, 32)
     assert len(captures) == 1

@@ -771,7 +771,11 @@ def test_fit_leaves_the_callers_thread_count_alone(blobs):
 def test_float64_trains_in_float64(blobs):
     X, y = blobs
     clf = ForwardForwardClassifier(**SMALL, dtype="float64").fit(X, y)
-    assert all(p.dtype == torch.float64 for p in clf.network_.layers.parameters())
+    assert all(
+        p.dtype == torch.float64
+        for layer in clf.network_.layers
+        for p in layer.parameters()
+    )
     single = ForwardForwardClassifier(**SMALL).fit(X, y)
     assert np.mean(clf.predict(X) == single.predict(X)) > 0.9
     assert clf.score(X, y) > 0.8

@@ -4,7 +4,6 @@ from contextlib import nullcontext
 
 import numpy as np
 import torch
-from torch import nn
 
 from . import scoring
 from .config import SETTINGS_OF_OLDER_NETWORKS, flat, split_settings
@@ -114,7 +113,10 @@ class FFNetwork:
 
         homogeneous = shape.input_normalization == "homogeneous"
         widths = [self.overlay.n_inputs + homogeneous, *shape.hidden_layer_sizes]
-        self.layers = nn.ModuleList(
+        # A tuple, not an nn.ModuleList: the network is no module, and a
+        # ModuleList builds a new ModuleList for every slice, a cost every
+        # training step paid several times.
+        self.layers = tuple(
             FFLayer(
                 n_in,
                 n_out,
@@ -241,7 +243,7 @@ class FFNetwork:
 
         def step(batch):
             losses = self._train_step(X[batch], y[batch], sample_weight[batch])
-            loss_sums.add_(torch.stack(losses).detach().double() * batch.shape[0])
+            loss_sums.add_(losses.double() * batch.shape[0])
 
         n_full = n_samples // batch_size
         replaying = cuda_graphs and replay_pays_off(
@@ -274,7 +276,7 @@ class FFNetwork:
         none for its input's, and the step is a few dozen tensor operations.
 
         Returns each layer's loss (averaged over its inner steps, each taken
-        before its update) and the readout's, as 0-d tensors.
+        before its update) and the readout's, in one 1-d tensor.
         """
         first = LabelledFirstLayer(self.layers[0], self.overlay, X)
         logits = None
@@ -292,13 +294,13 @@ class FFNetwork:
             layer_losses = self._greedy_steps(first, labels, sample_weight)
         else:
             layer_losses = self._joint_steps(first, labels, sample_weight)
-        return layer_losses + readout_loss
+        return torch.stack(layer_losses + readout_loss)
 
     def _readout_gradients(self, first, y, sample_weight):
         """The readout's cross-entropy on the layers' neutral activities, and its
         gradients; returns the logits (before the update) and the loss."""
         features = self._neutral_features(first)
-        logits = self.readout(features)
+        logits = self.readout.forward(features)  # no module hooks to run
         log_probabilities = torch.log_softmax(logits, dim=1)
         true = y.unsqueeze(1)
         loss = -(log_probabilities.gather(1, true).squeeze(1) * sample_weight).mean()
@@ -319,8 +321,9 @@ class FFNetwork:
         readout's on its own.
         """
         layer_optimizers = self.optimizers[: len(self.layers)]
-        total = 0.0
-        for step in range(self.hyperparameters.inner_steps):
+        n_steps = self.hyperparameters.inner_steps
+        total = None
+        for step in range(n_steps):
             if step:
                 first.reproject()
             passes = self._passes(
@@ -331,8 +334,8 @@ class FFNetwork:
                 for index, (_, layer_pass) in enumerate(passes)
             ]
             step_together(self.optimizers if step == 0 else layer_optimizers)
-            total = total + torch.stack(losses)
-        return list(total / self.hyperparameters.inner_steps)
+            total = losses if total is None else [a + b for a, b in zip(total, losses)]
+        return total if n_steps == 1 else [loss / n_steps for loss in total]
 
     def _greedy_steps(self, first, labels, sample_weight):
         """Layer after layer: all of a layer's steps, then its output moves up."""
@@ -460,13 +463,27 @@ class FFNetwork:
     def _modules(self):
         return [*self.layers] + ([self.readout] if self.readout is not None else [])
 
-    def snapshot(self):
+    def snapshot(self, reuse=None):
         """A copy of all training state: weights, optimizer state, generator.
 
         :meth:`restore` brings the network back to it exactly, e.g. to the best
-        epoch, or to the last finished epoch after an interruption.
+        epoch, or to the last finished epoch after an interruption. ``reuse``,
+        an earlier snapshot no longer needed, lends its tensors: the state is
+        copied into them in one call, where a fresh snapshot clones every
+        tensor (training takes one snapshot an epoch).
         """
-        return _map_tensors(self._state(), lambda tensor: tensor.detach().clone())
+        state = self._state()
+        tensors = _tensor_leaves(state)
+        buffers = [] if reuse is None else _tensor_leaves(reuse)
+        if len(buffers) == len(tensors) and all(
+            buffer.shape == tensor.shape and buffer.dtype == tensor.dtype
+            for buffer, tensor in zip(buffers, tensors)
+        ):
+            torch._foreach_copy_(buffers, tensors)
+        else:
+            buffers = [tensor.detach().clone() for tensor in tensors]
+        copies = iter(buffers)
+        return _map_tensors(state, lambda _: next(copies))
 
     def restore(self, snapshot):
         for module, weights in zip(self._modules(), snapshot["modules"]):
@@ -487,12 +504,13 @@ class FFNetwork:
 
     def parameters_are_finite(self):
         """Whether every weight is finite: one host synchronisation in all."""
-        finite = [
-            torch.isfinite(parameter).all()
-            for module in self._modules()
-            for parameter in module.parameters()
+        parameters = [
+            parameter for module in self._modules() for parameter in module.parameters()
         ]
-        return bool(torch.stack(finite).all())
+        # A tensor's largest absolute value is NaN or infinite exactly when one
+        # of its values is; unlike a sum or a norm it cannot overflow.
+        largest = torch._foreach_norm(parameters, ord=float("inf"))
+        return bool(torch.stack(largest).isfinite().all())
 
     def to(self, device):
         """Move weights, optimizer state and generator to ``device``."""
@@ -531,6 +549,14 @@ class FFNetwork:
         config = {**SETTINGS_OF_OLDER_NETWORKS, **state["config"]}
         self.__init__(**config, device=device, dtype=dtype)
         self.restore(state)
+
+
+def _tensor_leaves(tree):
+    """The tensors of nested dicts, lists and tuples, in :func:`_map_tensors`'s
+    order."""
+    leaves = []
+    _map_tensors(tree, leaves.append)
+    return leaves
 
 
 def _map_tensors(tree, function, leaf=torch.Tensor):
