@@ -779,6 +779,7 @@ class ForwardForwardClassifier(ClassifierMixin, CallbackSupportMixin, BaseEstima
         # Only relative weights matter: a batch's loss is the mean of weight x loss.
         sample_weight = sample_weight / (mean_weight if mean_weight > 0 else 1.0)
         data = [to_tensor(array, device) for array in (X, y, sample_weight)]
+        training_rows = network.training_rows(data[0])
         batch_size = self.batch_size
         if batch_size == "auto":
             batch_size = auto_batch_size(X.shape[0])
@@ -806,7 +807,8 @@ class ForwardForwardClassifier(ClassifierMixin, CallbackSupportMixin, BaseEstima
                         self.verbose, X.shape[0], self.n_iter_ + 1
                     ) as advance:
                         losses = network.train_epoch(
-                            *data,
+                            training_rows,
+                            *data[1:],
                             batch_size,
                             stop_requested,
                             on_batch=advance,

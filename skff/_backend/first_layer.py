@@ -7,40 +7,79 @@ from .layer import GLOBAL, LayerPass, set_gradient, set_label_gradient
 from .sparse import append_column, divide_rows, row_abs_max, row_sq_norm
 
 
+class PreparedRows:
+    """Rows as the first layer reads them, prepared once for a whole fit (see
+    :func:`prepare_rows`); indexing gives a batch's, as indexing the data would.
+
+    ``features``: the rows scaled, with the label slots of the overlay (and the
+    constant input, if any); ``sq_norm``: each row's squared length, the label
+    left out; ``strength``: the label code's strength in each row.
+    """
+
+    __slots__ = ("features", "sq_norm", "strength")
+
+    def __init__(self, features, sq_norm, strength):
+        self.features, self.sq_norm, self.strength = features, sq_norm, strength
+
+    def __len__(self):
+        return len(self.strength)
+
+    def __getitem__(self, rows):
+        return PreparedRows(
+            self.features[rows], self.sq_norm[rows], self.strength[rows]
+        )
+
+
+def prepare_rows(layer, overlay, X):
+    """The :class:`PreparedRows` of the data ``X`` for the first ``layer``.
+
+    Every value depends on its own row only, so preparing all rows at once
+    gives every batch exactly what preparing the batch would.
+    """
+    if layer.normalization == GLOBAL:
+        features = overlay.features(X)
+        # The label is as loud as a typical feature of the training data;
+        # the layer's input scale is one constant, blind to the row's norm.
+        sq_norm = layer.global_scale.new_zeros(()).expand(len(X))
+        reference_rms = layer.global_scale.reciprocal().expand(len(X))
+    else:
+        # The layer normalises each row's length away, and the label strength
+        # scales with the row, so dividing a row by its largest absolute value
+        # changes nothing but keeps the squares of huge features from
+        # overflowing.
+        largest = row_abs_max(X)
+        n_data_inputs = overlay.n_data_inputs
+        if layer.constant_input:
+            constant = layer.global_scale.reciprocal()  # the data's RMS
+            largest = torch.maximum(largest, constant)
+            n_data_inputs += 1
+        X = divide_rows(X, largest.clamp_min(torch.finfo(X.dtype).tiny))
+        features = overlay.features(X)
+        if layer.constant_input:
+            features = append_column(features, constant / largest)
+        sq_norm = row_sq_norm(features)
+        reference_rms = (sq_norm / n_data_inputs).sqrt()
+    return PreparedRows(features, sq_norm, overlay.strength(X, reference_rms))
+
+
 class LabelledFirstLayer:
     """The first layer's activity for one batch, under any label.
 
     The data part of the first layer's input is the same for every label, so it is
     projected once; a label only adds one weight column (scaled by the overlay's
     strength) and ``strength**2 * ||code||**2`` to the input's squared norm.
+    ``X`` is the batch's data, or its :class:`PreparedRows`.
     """
 
     def __init__(self, layer, overlay, X):
         self.layer = layer
-        if layer.normalization == GLOBAL:
-            self.features = overlay.features(X)
-            # The label is as loud as a typical feature of the training data;
-            # the layer's input scale is one constant, blind to the row's norm.
-            self.feature_sq_norm = layer.global_scale.new_zeros(()).expand(len(X))
-            reference_rms = layer.global_scale.reciprocal().expand(len(X))
-        else:
-            # The layer normalises each row's length away, and the label strength
-            # scales with the row, so dividing a row by its largest absolute value
-            # changes nothing but keeps the squares of huge features from
-            # overflowing.
-            largest = row_abs_max(X)
-            n_data_inputs = overlay.n_data_inputs
-            if layer.constant_input:
-                constant = layer.global_scale.reciprocal()  # the data's RMS
-                largest = torch.maximum(largest, constant)
-                n_data_inputs += 1
-            X = divide_rows(X, largest.clamp_min(torch.finfo(X.dtype).tiny))
-            self.features = overlay.features(X)
-            if layer.constant_input:
-                self.features = append_column(self.features, constant / largest)
-            self.feature_sq_norm = row_sq_norm(self.features)
-            reference_rms = (self.feature_sq_norm / n_data_inputs).sqrt()
-        self.strength = overlay.strength(X, reference_rms)
+        if not isinstance(X, PreparedRows):
+            X = prepare_rows(layer, overlay, X)
+        self.features, self.feature_sq_norm, self.strength = (
+            X.features,
+            X.sq_norm,
+            X.strength,
+        )
         self.reproject()
 
     def reproject(self):
