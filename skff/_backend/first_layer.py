@@ -13,21 +13,30 @@ class PreparedRows:
 
     ``features``: the rows scaled, with the label slots of the overlay (and the
     constant input, if any); ``sq_norm``: each row's squared length, the label
-    left out; ``strength``: the label code's strength in each row.
+    left out; ``strength``: the label code's strength in each row;
+    ``labelled_scale`` and ``neutral_scale``: the factor that normalises each
+    row's input under a one-hot label and under the neutral label, or
+    ``None``, to be computed when needed.
     """
 
-    __slots__ = ("features", "sq_norm", "strength")
+    __slots__ = ("features", "sq_norm", "strength", "labelled_scale", "neutral_scale")
 
-    def __init__(self, features, sq_norm, strength):
+    def __init__(
+        self, features, sq_norm, strength, labelled_scale=None, neutral_scale=None
+    ):
         self.features, self.sq_norm, self.strength = features, sq_norm, strength
+        self.labelled_scale, self.neutral_scale = labelled_scale, neutral_scale
 
     def __len__(self):
         return len(self.strength)
 
     def __getitem__(self, rows):
         return PreparedRows(
-            self.features[rows], self.sq_norm[rows], self.strength[rows]
+            *(None if part is None else part[rows] for part in self._parts())
         )
+
+    def _parts(self):
+        return [getattr(self, name) for name in self.__slots__]
 
 
 def prepare_rows(layer, overlay, X):
@@ -62,6 +71,16 @@ def prepare_rows(layer, overlay, X):
     return PreparedRows(features, sq_norm, overlay.strength(X, reference_rms))
 
 
+def prepare_training_rows(layer, overlay, X):
+    """:func:`prepare_rows` with the input scales under a one-hot label and
+    under the neutral label, which training reads for every batch."""
+    rows = prepare_rows(layer, overlay, X)
+    first = LabelledFirstLayer(layer, overlay, rows, project=False)
+    rows.labelled_scale = first.labelled_scale
+    rows.neutral_scale = first.neutral_scale
+    return rows
+
+
 class LabelledFirstLayer:
     """The first layer's activity for one batch, under any label.
 
@@ -71,7 +90,7 @@ class LabelledFirstLayer:
     ``X`` is the batch's data, or its :class:`PreparedRows`.
     """
 
-    def __init__(self, layer, overlay, X):
+    def __init__(self, layer, overlay, X, project=True):
         self.layer = layer
         if not isinstance(X, PreparedRows):
             X = prepare_rows(layer, overlay, X)
@@ -80,7 +99,27 @@ class LabelledFirstLayer:
             X.sq_norm,
             X.strength,
         )
-        self.reproject()
+        self._labelled_scale, self._neutral_scale = X.labelled_scale, X.neutral_scale
+        if project:
+            self.reproject()
+
+    @property
+    def labelled_scale(self):
+        """The factor that normalises each row's input under a one-hot label."""
+        if self._labelled_scale is None:
+            sq_norm = self.feature_sq_norm + self.strength.square()
+            self._labelled_scale = self.layer.input_scale(sq_norm)
+        return self._labelled_scale
+
+    @property
+    def neutral_scale(self):
+        """The factor that normalises each row's input under the neutral label,
+        ``1 / n_classes`` in every label slot."""
+        if self._neutral_scale is None:
+            n_classes = self.layer.label_weight.shape[0]
+            sq_norm = self.feature_sq_norm + self.strength.square() / n_classes
+            self._neutral_scale = self.layer.input_scale(sq_norm)
+        return self._neutral_scale
 
     def reproject(self):
         """Project the features again, after the layer's weights have changed."""
@@ -100,9 +139,8 @@ class LabelledFirstLayer:
         projected = torch.addcmul(
             self.projected, self.strength.unsqueeze(-1), label_columns
         )
-        sq_norm = self.feature_sq_norm + self.strength.square()
         activity, sum_squares, scale, *_ = self.layer.activate_and_measure(
-            projected, sq_norm
+            projected, scale=self.labelled_scale
         )
         return LayerPass(
             activity.view(-1, self.layer.n_units),
@@ -145,7 +183,7 @@ class LabelledFirstLayer:
         # relu(scale * (projected + strength * label column) + bias), written in
         # one pass over the (n_rows, n_classes, n_units) block: the row's part,
         # scale * projected + bias, is computed once for all its labels.
-        scale = self.layer.input_scale(self.feature_sq_norm + self.strength.square())
+        scale = self.labelled_scale
         row_part = torch.addcmul(self.layer.bias, self.projected, scale.unsqueeze(1))
         label_scale = (scale * self.strength)[:, None, None]
         torch.addcmul(
@@ -161,7 +199,5 @@ class LabelledFirstLayer:
     def neutral_and_measure(self):
         """The :class:`~.layer.LayerPass` of :meth:`neutral`."""
         label_weight = self.layer.label_weight
-        n_classes = label_weight.shape[0]
         projected = torch.addr(self.projected, self.strength, label_weight.mean(0))
-        sq_norm = self.feature_sq_norm + self.strength.square() / n_classes
-        return self.layer.activate_and_measure(projected, sq_norm)
+        return self.layer.activate_and_measure(projected, scale=self.neutral_scale)

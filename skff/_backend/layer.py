@@ -211,8 +211,12 @@ class FFLayer(nn.Module):
         scale = torch.where(rms > 0, rms.reciprocal(), torch.ones_like(rms))
         self.global_scale.copy_(scale)
 
-    def activate_and_measure(self, projected, sq_norm, inputs=None, labels=None):
-        """ReLU of ``projected`` (the input times the weights), after normalising.
+    def activate_and_measure(
+        self, projected, sq_norm=None, inputs=None, labels=None, scale=None
+    ):
+        """ReLU of ``projected`` (the input times the weights), after normalising
+        by the input's squared norm ``sq_norm`` (or by its :meth:`input_scale`
+        ``scale``, if the caller has it).
 
         Scaling the ``n_units`` outputs instead of the ``n_inputs`` inputs gives the
         same result, and lets the first layer share one projection between labels.
@@ -220,7 +224,8 @@ class FFLayer(nn.Module):
         that forwards labels; any other ignores it. Returns a
         :class:`LayerPass` holding ``inputs`` and ``labels``.
         """
-        scale = self.input_scale(sq_norm)
+        if scale is None:
+            scale = self.input_scale(sq_norm)
         pre_activation = torch.addcmul(self.bias, projected, scale.unsqueeze(-1))
         if self.forwards_labels and labels is not None:
             pre_activation += self._label_term(labels)

@@ -7,7 +7,7 @@ import torch
 
 from . import scoring
 from .config import SETTINGS_OF_OLDER_NETWORKS, flat, split_settings
-from .first_layer import LabelledFirstLayer, PreparedRows, prepare_rows
+from .first_layer import LabelledFirstLayer, PreparedRows, prepare_training_rows
 from .graphs import WARMUP_STEPS, capture_step, replay_pays_off, side_stream
 from .layer import GLOBAL, NEUTRAL, FFLayer, set_gradient, unit_rms_scale
 from .negatives import NEGATIVE_SAMPLERS
@@ -230,7 +230,7 @@ class FFNetwork:
             copy_bytes = len(X) * (first.n_inputs + 2) * X.element_size()
             if copy_bytes > PREPARED_ROWS_MAX_BYTES:
                 return X
-        return prepare_rows(first, self.overlay, X)
+        return prepare_training_rows(first, self.overlay, X)
 
     def train_epoch(
         self,
@@ -417,6 +417,10 @@ class FFNetwork:
         """The readout's input: every layer's neutral-label activity, at unit RMS."""
         n_layers = self.prediction_layers[-1] + 1
         passes = self._passes(first.neutral_and_measure(), n_layers, NEUTRAL)
+        if self.prediction_layers == (0,):
+            layer, layer_pass = next(passes)
+            scale = unit_rms_scale(layer_pass.sum_squares, layer.n_units)
+            return layer_pass.activity.mul_(scale.unsqueeze(1))
         widths = [self.layers[index].n_units for index in self.prediction_layers]
         features = first.projected.new_empty((first.projected.shape[0], sum(widths)))
         columns = iter(features.split(widths, dim=1))
