@@ -2,7 +2,7 @@
 
 Trains :class:`~skff.ForwardForwardClassifier` and
 :class:`~sklearn.neural_network.MLPClassifier`, each with its default settings
-(two layers of 500 units against one of 100), on the same split, then prints
+(one layer of 1000 units against one of 100), on the same split, then prints
 each one's test accuracy and fit time.
 """
 

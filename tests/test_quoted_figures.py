@@ -201,7 +201,8 @@ def _numbers(tree):
 def _seed_means(result):
     """The mean over seeds of each MNIST configuration's final errors."""
     by_config = {}
-    for name, run in result.get("runs", {}).items():
+    runs = result.get("runs", {})
+    for name, run in runs.items() if isinstance(runs, dict) else ():
         if isinstance(run, dict) and "final_test_error" in run:
             errors = {"": run["final_test_error"]}
             errors |= run.get("final_test_error_by_prediction", {})
