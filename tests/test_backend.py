@@ -17,6 +17,7 @@ from skff._backend.negatives import (
     random_wrong_labels,
     shuffled_labels,
 )
+from skff._backend.network import _map_state
 
 
 def make_network(**overrides):
@@ -676,6 +677,77 @@ def test_hard_negatives_are_wrong_and_follow_the_model_belief():
     counts = torch.bincount(negatives, minlength=4)
     assert counts[0] == 0
     assert counts[1] > 10 * counts[2] > 0
+
+
+def test_hard_negatives_are_torch_multinomial_draws():
+    # The sampler runs multinomial's own draw for one sample without its checks:
+    # the same labels from the same generator, which ends in the same state.
+    labels = torch.randint(0, 7, (300,), generator=torch.Generator().manual_seed(1))
+    logits = torch.randn(300, 7, generator=torch.Generator().manual_seed(2))
+    ours, torch_own = (torch.Generator().manual_seed(3) for _ in range(2))
+    probabilities = torch.softmax(logits, dim=1) + 1e-6
+    probabilities.scatter_(1, labels.unsqueeze(1), 0.0)
+    for _ in range(3):
+        negatives = hard_wrong_labels(
+            labels=labels, n_classes=7, logits=logits, generator=ours
+        )
+        expected = torch.multinomial(probabilities, 1, generator=torch_own)
+        assert torch.equal(negatives, expected.squeeze(1))
+    assert torch.equal(ours.get_state(), torch_own.get_state())
+
+
+@pytest.mark.parametrize(
+    "settings",
+    [
+        {"input_normalization": "homogeneous"},
+        {"input_normalization": "row", "overlay": "replace"},
+        {"input_normalization": "global"},
+    ],
+    ids=["homogeneous", "row-replace", "global"],
+)
+def test_rows_prepared_once_train_as_rows_prepared_per_batch(settings):
+    X, y = data(n_rows=40)
+    weight = torch.ones(len(y))
+    per_batch, prepared = make_network(**settings), make_network(**settings)
+    rows = prepared.training_rows(X)
+    assert rows is not X
+    for _ in range(2):
+        expected = per_batch.train_epoch(X, y, weight, 16)
+        assert prepared.train_epoch(rows, y, weight, 16) == expected
+    for a, b in zip(per_batch.layers, prepared.layers):
+        for weight_a, weight_b in zip(a.parameters(), b.parameters()):
+            assert torch.equal(weight_a, weight_b)
+
+
+def test_data_too_large_to_copy_is_prepared_batch_by_batch(monkeypatch):
+    from skff._backend import network as network_module
+
+    X, _ = data()
+    monkeypatch.setattr(network_module, "PREPARED_ROWS_MAX_BYTES", X.nbytes)
+    assert make_network().training_rows(X) is X
+
+
+def test_a_snapshot_taken_into_an_old_one_is_a_fresh_snapshot():
+    network = make_network()
+    X, y = data()
+    network.train_epoch(X, y, torch.ones(len(y)), batch_size=8)
+    old = network.snapshot()
+    old_weight = old["modules"][0]["weight"]
+    network.train_epoch(X, y, torch.ones(len(y)), batch_size=8)
+    fresh, reused = network.snapshot(), network.snapshot(reuse=old)
+    assert reused["modules"][0]["weight"] is old_weight  # no new tensor
+    fresh_tensors, reused_tensors = [], []
+    _map_state(fresh, fresh_tensors.append)
+    _map_state(reused, reused_tensors.append)
+    assert len(fresh_tensors) == len(reused_tensors) > 0
+    for a, b in zip(fresh_tensors, reused_tensors):
+        assert torch.equal(a, b)
+    for a, b in zip(fresh["optimizers"], reused["optimizers"]):
+        assert a["param_groups"] == b["param_groups"]
+    scores = network.goodness_scores(X)
+    network.train_epoch(X, y, torch.ones(len(y)), batch_size=8)
+    network.restore(reused)
+    assert torch.equal(network.goodness_scores(X), scores)
 
 
 def test_pickle_round_trip_keeps_weights_optimizer_and_generator():

@@ -12,11 +12,12 @@ class PreparedRows:
     :func:`prepare_rows`); indexing gives a batch's, as indexing the data would.
 
     ``features``: the rows scaled, with the label slots of the overlay (and the
-    constant input, if any); ``sq_norm``: each row's squared length, the label
-    left out; ``strength``: the label code's strength in each row;
-    ``labelled_scale`` and ``neutral_scale``: the factor that normalises each
-    row's input under a one-hot label and under the neutral label, or
-    ``None``, to be computed when needed.
+    constant input, if any); ``strength``: the label code's strength in each
+    row; ``sq_norm``: each row's squared length, the label left out, from
+    which ``labelled_scale`` and ``neutral_scale``, the factors that normalise
+    each row's input under a one-hot label and under the neutral label, are
+    computed when they are ``None``. Rows that carry both scales need no
+    ``sq_norm``.
     """
 
     __slots__ = ("features", "sq_norm", "strength", "labelled_scale", "neutral_scale")
@@ -37,6 +38,18 @@ class PreparedRows:
 
     def _parts(self):
         return [getattr(self, name) for name in self.__slots__]
+
+
+def labelled_scale(layer, sq_norm, strength):
+    """The factor that normalises each row's input under a one-hot label."""
+    return layer.input_scale(sq_norm + strength.square())
+
+
+def neutral_scale(layer, sq_norm, strength):
+    """The factor that normalises each row's input under the neutral label,
+    ``1 / n_classes`` in every label slot."""
+    n_classes = layer.label_weight.shape[0]
+    return layer.input_scale(sq_norm + strength.square() / n_classes)
 
 
 def prepare_rows(layer, overlay, X):
@@ -73,12 +86,16 @@ def prepare_rows(layer, overlay, X):
 
 def prepare_training_rows(layer, overlay, X):
     """:func:`prepare_rows` with the input scales under a one-hot label and
-    under the neutral label, which training reads for every batch."""
+    under the neutral label, which training reads for every batch, in place
+    of the squared lengths they are computed from."""
     rows = prepare_rows(layer, overlay, X)
-    first = LabelledFirstLayer(layer, overlay, rows, project=False)
-    rows.labelled_scale = first.labelled_scale
-    rows.neutral_scale = first.neutral_scale
-    return rows
+    return PreparedRows(
+        rows.features,
+        None,
+        rows.strength,
+        labelled_scale(layer, rows.sq_norm, rows.strength),
+        neutral_scale(layer, rows.sq_norm, rows.strength),
+    )
 
 
 class LabelledFirstLayer:
@@ -90,36 +107,31 @@ class LabelledFirstLayer:
     ``X`` is the batch's data, or its :class:`PreparedRows`.
     """
 
-    def __init__(self, layer, overlay, X, project=True):
+    def __init__(self, layer, overlay, X):
         self.layer = layer
         if not isinstance(X, PreparedRows):
             X = prepare_rows(layer, overlay, X)
-        self.features, self.feature_sq_norm, self.strength = (
-            X.features,
-            X.sq_norm,
-            X.strength,
-        )
-        self._labelled_scale, self._neutral_scale = X.labelled_scale, X.neutral_scale
-        if project:
-            self.reproject()
+        self.rows = X
+        self.features, self.strength = X.features, X.strength
+        self.reproject()
 
     @property
     def labelled_scale(self):
         """The factor that normalises each row's input under a one-hot label."""
-        if self._labelled_scale is None:
-            sq_norm = self.feature_sq_norm + self.strength.square()
-            self._labelled_scale = self.layer.input_scale(sq_norm)
-        return self._labelled_scale
+        rows = self.rows
+        if rows.labelled_scale is None:
+            rows.labelled_scale = labelled_scale(
+                self.layer, rows.sq_norm, rows.strength
+            )
+        return rows.labelled_scale
 
     @property
     def neutral_scale(self):
-        """The factor that normalises each row's input under the neutral label,
-        ``1 / n_classes`` in every label slot."""
-        if self._neutral_scale is None:
-            n_classes = self.layer.label_weight.shape[0]
-            sq_norm = self.feature_sq_norm + self.strength.square() / n_classes
-            self._neutral_scale = self.layer.input_scale(sq_norm)
-        return self._neutral_scale
+        """The factor that normalises each row's input under the neutral label."""
+        rows = self.rows
+        if rows.neutral_scale is None:
+            rows.neutral_scale = neutral_scale(self.layer, rows.sq_norm, rows.strength)
+        return rows.neutral_scale
 
     def reproject(self):
         """Project the features again, after the layer's weights have changed."""

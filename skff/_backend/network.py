@@ -216,6 +216,14 @@ class FFNetwork:
         readout_decay = decay if readout_decay is None else readout_decay
         return [decay] * len(self.layers) + [readout_decay] * (self.readout is not None)
 
+    def _fit_global_scale(self, X):
+        """Fit the first layer's constant of the data (see
+        :meth:`~.layer.FFLayer.fit_global_scale`) on ``X``, the first training
+        data it sees, if it has none yet."""
+        first = self.layers[0]
+        if first.needs_global_scale:
+            first.fit_global_scale(self.overlay.features(X))
+
     def training_rows(self, X):
         """``X`` as :meth:`train_epoch` reads it fastest: the first layer's
         input prepared once for every epoch of a fit (a
@@ -223,9 +231,8 @@ class FFNetwork:
         at most ``PREPARED_ROWS_MAX_BYTES``; else ``X`` itself, each batch then
         prepared as it comes.
         """
+        self._fit_global_scale(X)
         first = self.layers[0]
-        if first.needs_global_scale:
-            first.fit_global_scale(self.overlay.features(X))
         if not is_sparse(X):
             copy_bytes = len(X) * (first.n_inputs + 2) * X.element_size()
             if copy_bytes > PREPARED_ROWS_MAX_BYTES:
@@ -256,8 +263,8 @@ class FFNetwork:
         ``None`` if ``stop_requested()`` turned true after some batch, leaving
         the epoch unfinished.
         """
-        if not isinstance(X, PreparedRows) and self.layers[0].needs_global_scale:
-            self.layers[0].fit_global_scale(self.overlay.features(X))
+        if not isinstance(X, PreparedRows):  # prepared rows were fitted on
+            self._fit_global_scale(X)
         n_samples = len(X)
         order = torch.randperm(n_samples, generator=self.generator, device=self.device)
         n_losses = len(self.optimizers)
@@ -417,11 +424,13 @@ class FFNetwork:
         """The readout's input: every layer's neutral-label activity, at unit RMS."""
         n_layers = self.prediction_layers[-1] + 1
         passes = self._passes(first.neutral_and_measure(), n_layers, NEUTRAL)
-        if self.prediction_layers == (0,):
-            layer, layer_pass = next(passes)
+        widths = [self.layers[index].n_units for index in self.prediction_layers]
+        if len(widths) == 1:
+            # The one layer read is the last one passed: nothing else reads its
+            # activity, which is normalised in place instead of copied.
+            *_, (layer, layer_pass) = passes
             scale = unit_rms_scale(layer_pass.sum_squares, layer.n_units)
             return layer_pass.activity.mul_(scale.unsqueeze(1))
-        widths = [self.layers[index].n_units for index in self.prediction_layers]
         features = first.projected.new_empty((first.projected.shape[0], sum(widths)))
         columns = iter(features.split(widths, dim=1))
         for index, (layer, layer_pass) in enumerate(passes):
