@@ -11,6 +11,9 @@ the training clock).
 Models (short names in brackets):
 
 - ``defaults``: ``ForwardForwardClassifier()`` through ``partial_fit``.
+- ``unaveraged``: the defaults predicting with their last weights
+  (``averaging_epochs=0``), as they did before weight averaging, through
+  ``partial_fit``.
 - ``fit8``: the defaults trained as ``fit(max_iter=8)``.
 - ``fast``: the fastest configuration found for this race, one layer of 1000
   units, layers at rate 0.02, the readout at 0.003, trained as
@@ -68,6 +71,11 @@ def models(seed=0):
         "defaults": (
             "skff defaults (784-1000)",
             ForwardForwardClassifier(random_state=seed),
+            None,
+        ),
+        "unaveraged": (
+            "skff defaults, averaging_epochs=0",
+            ForwardForwardClassifier(averaging_epochs=0.0, random_state=seed),
             None,
         ),
         "fit8": (

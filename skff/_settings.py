@@ -73,4 +73,5 @@ def hyperparameters_of(estimator):
         peer_normalization=estimator.peer_normalization,
         training_mode=estimator.training_mode,
         inner_steps=estimator.inner_steps,
+        averaging_epochs=estimator.averaging_epochs,
     )

@@ -3,7 +3,9 @@
 Each function returns an unfitted :class:`~skff.ForwardForwardClassifier` set up
 as a reference describes it; keyword arguments override any parameter, e.g.
 ``hinton_2022(max_iter=10, random_state=0)``. The settings are written out in
-full, so ``get_params()`` shows exactly what a recipe is.
+full, so ``get_params()`` shows exactly what a recipe is. The published
+recipes predict with their last weights, as their references do
+(``averaging_epochs=0``).
 """
 
 from ._classifier import ForwardForwardClassifier
@@ -51,6 +53,7 @@ def keras_example(**overrides):
         weight_decay=0.0,
         training_mode="greedy",
         inner_steps=50,
+        averaging_epochs=0.0,
         batch_size=60_000,
         max_iter=250,
         label_overlay="replace",
@@ -113,6 +116,7 @@ def hinton_2022(**overrides):
         weight_decay=0.001,
         training_mode="joint",
         inner_steps=1,
+        averaging_epochs=0.0,
         batch_size=100,
         max_iter=60,
         label_overlay="replace",

@@ -41,6 +41,7 @@ class Hyperparameters:
     peer_normalization: float
     training_mode: str
     inner_steps: int
+    averaging_epochs: float
 
 
 # What networks saved before a setting existed were trained with.
@@ -57,6 +58,7 @@ SETTINGS_OF_OLDER_NETWORKS = dict(
     readout_weight_decay=None,
     loss="threshold",
     symba_alpha=8.0,
+    averaging_epochs=0.0,
 )
 
 

@@ -6,6 +6,7 @@ import numpy as np
 import torch
 
 from . import scoring
+from .averaging import WeightAverage, decay_per_step
 from .config import SETTINGS_OF_OLDER_NETWORKS, flat, split_settings
 from .first_layer import LabelledFirstLayer, PreparedRows, prepare_training_rows
 from .graphs import WARMUP_STEPS, capture_step, replay_pays_off, side_stream
@@ -162,6 +163,12 @@ class FFNetwork:
                 self._modules(), self._learning_rates(), self._weight_decays()
             )
         ]
+        self._parameters = [
+            parameter for module in self._modules() for parameter in module.parameters()
+        ]
+        # With averaging, the layers hold the moving average of their weights
+        # between epochs, and this the weights training goes on from.
+        self.weight_average = None
 
     @property
     def prediction_layers(self):
@@ -279,22 +286,42 @@ class FFNetwork:
             self.device, self.optimizers, n_full
         )
         replay = None
-        for index, start in enumerate(range(0, n_samples, batch_size)):
-            if replaying and index == WARMUP_STEPS:
-                replay = capture_step(
-                    step, order, start, batch_size, self.generator, self.optimizers
-                )
-            if replay is not None and index < n_full:
-                replay()
-            else:
-                warming_up = replaying and index < WARMUP_STEPS
-                with side_stream(self.device) if warming_up else nullcontext():
-                    step(order[start : start + batch_size])
-            if on_batch is not None:
-                on_batch(min(batch_size, n_samples - start))
-            if stop_requested is not None and stop_requested():
-                return None
+        averaging_decay = self._averaging_decay(n_samples, batch_size)
+        average = self.weight_average
+        with average.training() if average is not None else nullcontext():
+            for index, start in enumerate(range(0, n_samples, batch_size)):
+                if replaying and index == WARMUP_STEPS:
+                    replay = capture_step(
+                        step, order, start, batch_size, self.generator, self.optimizers
+                    )
+                if replay is not None and index < n_full:
+                    replay()
+                else:
+                    warming_up = replaying and index < WARMUP_STEPS
+                    with side_stream(self.device) if warming_up else nullcontext():
+                        step(order[start : start + batch_size])
+                if average is not None:
+                    average.update(averaging_decay)
+                if on_batch is not None:
+                    on_batch(min(batch_size, n_samples - start))
+                if stop_requested is not None and stop_requested():
+                    return None
         return (loss_sums / n_samples).tolist()
+
+    def _averaging_decay(self, n_samples, batch_size):
+        """The decay per step of the weight average, for an epoch of
+        ``n_samples`` rows: ``averaging_epochs`` of such epochs make its
+        horizon. ``None`` without averaging, which lets an average kept so
+        far go: the layers take back the weights they train on."""
+        averaging_epochs = self.hyperparameters.averaging_epochs
+        if not averaging_epochs:
+            if self.weight_average is not None:
+                self.weight_average.release()
+                self.weight_average = None
+            return None
+        if self.weight_average is None:
+            self.weight_average = WeightAverage.start(self._parameters)
+        return decay_per_step(averaging_epochs, -(-n_samples // batch_size))
 
     @torch.no_grad()
     def _train_step(self, X, y, sample_weight):
@@ -531,23 +558,40 @@ class FFNetwork:
             optimizer.load_state_dict(_map_tensors(optimizer_state, torch.clone))
         if snapshot["generator_device"] == self.device.type:
             self.generator.set_state(snapshot["generator"])
+        # States saved before weight averaging existed have none.
+        average = snapshot.get("weight_average")
+        self.weight_average = None
+        if average is not None:
+            self.weight_average = WeightAverage(
+                self._parameters,
+                [
+                    tensor.to(self.device, copy=True)
+                    for tensor in average["training_weights"]
+                ],
+                float(average["mass"]),
+            )
 
     def _state(self):
+        average = self.weight_average
         return {
             "modules": [module.state_dict() for module in self._modules()],
             "optimizers": [optimizer.state_dict() for optimizer in self.optimizers],
             "generator": self.generator.get_state(),
             "generator_device": self.device.type,
+            # The modules hold the average; these are the weights training
+            # goes on from.
+            "weight_average": (
+                None
+                if average is None
+                else {"training_weights": average.stored, "mass": average.mass}
+            ),
         }
 
     def parameters_are_finite(self):
         """Whether every weight is finite: one host synchronisation in all."""
-        parameters = [
-            parameter for module in self._modules() for parameter in module.parameters()
-        ]
         # A tensor's largest absolute value is NaN or infinite exactly when one
         # of its values is; unlike a sum or a norm it cannot overflow.
-        largest = torch._foreach_norm(parameters, ord=float("inf"))
+        largest = torch._foreach_norm(self._parameters, ord=float("inf"))
         return bool(torch.stack(largest).isfinite().all())
 
     def to(self, device):
@@ -606,6 +650,7 @@ def _map_state(state, function):
             "param_groups": state_dict["param_groups"],
         }
 
+    average = state["weight_average"]
     return {
         "modules": [
             {name: function(tensor) for name, tensor in weights.items()}
@@ -614,6 +659,14 @@ def _map_state(state, function):
         "optimizers": [optimizer(state_dict) for state_dict in state["optimizers"]],
         "generator": function(state["generator"]),
         "generator_device": state["generator_device"],
+        "weight_average": None
+        if average is None
+        else {
+            "training_weights": [
+                function(tensor) for tensor in average["training_weights"]
+            ],
+            "mass": average["mass"],
+        },
     }
 
 
