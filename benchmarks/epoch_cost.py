@@ -14,7 +14,8 @@ An epoch's cost is the marginal one: the fit time of ``LONG`` epochs minus that
 of ``SHORT`` epochs, divided by their difference, so the fixed costs of a fit
 (validation, building the network) cancel; each fit is timed ``REPEATS`` times
 and the fastest kept (the machine's noise only ever adds time). The fixed cost
-is reported beside it, and the whole fit of ``LONG`` epochs as well.
+is reported beside it, and the whole fit of ``LONG`` epochs as well, and the
+cost of one step (an epoch over its number of batches).
 
 Rows in {150, 1,500, 15,000, 150,000} and features in {4, 20, 200}, 3
 classes; writes ``benchmarks/results/epoch_cost.json``.
@@ -35,6 +36,7 @@ from sklearn.neural_network import MLPClassifier
 from sklearn.preprocessing import StandardScaler
 
 from skff import ForwardForwardClassifier
+from skff._backend.schedule import auto_batch_size
 
 RESULTS = Path(__file__).parent / "results" / "epoch_cost.json"
 ROWS = (150, 1_500, 15_000, 150_000)
@@ -42,8 +44,16 @@ QUICK_MAX_ROWS = 15_000
 FEATURES = (4, 20, 200)
 N_CLASSES = 3
 HIDDEN = (100,)
-SHORT, LONG = 2, 6
-REPEATS = 3
+SHORT, LONG = 2, 8
+REPEATS = 5
+
+
+# Rows per batch of each model, for a given number of rows.
+BATCH_ROWS = {
+    "mlp": lambda n_rows: min(200, n_rows),
+    "skff": auto_batch_size,
+    "skff_batch_200": lambda n_rows: min(200, n_rows),
+}
 
 
 def models():
@@ -80,8 +90,11 @@ def measure(X, y):
         short = fastest_fit(make, SHORT, X, y)
         long = fastest_fit(make, LONG, X, y)
         epoch = (long - short) / (LONG - SHORT)
+        steps = -(-len(X) // BATCH_ROWS[name](len(X)))
         result[name] = dict(
             epoch_seconds=epoch,
+            steps_per_epoch=steps,
+            step_seconds=epoch / steps,
             fixed_seconds=short - SHORT * epoch,
             fit_seconds=long,
         )

@@ -276,9 +276,21 @@ def _mean(values):
     return sum(values) / len(values)
 
 
-def time_to_accuracy_table(path=RESULTS / "vs_mlp.json"):
+def time_to_accuracy_table(paths=None):
+    """The time-to-accuracy runs of every seed (``vs_mlp.json`` and
+    ``vs_mlp_seedN.json``), one table each."""
+    paths = paths or [
+        RESULTS / "vs_mlp.json",
+        *sorted(RESULTS.glob("vs_mlp_seed*.json")),
+    ]
+    return "\n".join(_time_to_accuracy(path) for path in paths)
+
+
+def _time_to_accuracy(path):
     result = json.loads(path.read_text())
-    text = _provenance(result["command"], result["machine"])
+    text = f"Seed {result['seed']}. " + _provenance(
+        result["command"], result["machine"]
+    )
 
     def reached(run, level):
         seconds = run["seconds_to_reach"].get(level)
@@ -299,6 +311,37 @@ def time_to_accuracy_table(path=RESULTS / "vs_mlp.json"):
     return text + _table([*header, "predict 10,000"], rows)
 
 
+def _epoch(run):
+    return f"{1e3 * run['epoch_seconds']:.2f} ({run['steps_per_epoch']})"
+
+
+def epoch_cost_table(path=RESULTS / "epoch_cost.json"):
+    result = json.loads(path.read_text())
+    text = _provenance(result["command"], result["machine"])
+    rows = []
+    for entry in result["sets"].values():
+        mlp, skff, batch_200 = entry["mlp"], entry["skff"], entry["skff_batch_200"]
+        rows.append(
+            [
+                f"{entry['n_samples']:,} x {entry['n_features']}",
+                _epoch(mlp),
+                _epoch(skff),
+                f"{skff['epoch_ratio_to_mlp']:.2f}",
+                _epoch(batch_200),
+                f"{batch_200['epoch_ratio_to_mlp']:.2f}",
+            ]
+        )
+    header = [
+        "rows x features",
+        "MLPClassifier epoch (ms)",
+        "skff epoch (ms)",
+        "ratio",
+        "skff, batches of 200 (ms)",
+        "ratio",
+    ]
+    return text + _table(header, rows)
+
+
 TABLES = {
     "suite": suite_table,
     "throughput": throughput_table,
@@ -306,6 +349,7 @@ TABLES = {
     "mnist": mnist_table,
     "variants": variants_table,
     "time_to_accuracy": time_to_accuracy_table,
+    "epoch_cost": epoch_cost_table,
 }
 
 

@@ -64,7 +64,7 @@ class ForwardForwardClassifier(ClassifierMixin, CallbackSupportMixin, BaseEstima
         data, where a second layer needs a product for each, so it costs less
         per row than 784-500-500 and learns as much, on MNIST (1.70% test error
         against 1.72% at the same rate, mean of three seeds of
-        ``benchmarks/mnist_accuracy.py``; 1.59% at its default rate) and on
+        ``benchmarks/mnist_accuracy.py``; 1.58% at its default rate) and on
         small tabular data (the user guide's "One layer of 1000"). The Keras
         example uses (500, 500), Hinton (2022) four layers of 2000.
 
@@ -198,10 +198,10 @@ class ForwardForwardClassifier(ClassifierMixin, CallbackSupportMixin, BaseEstima
         lies nearer its middle. The average is corrected for its start (no
         pull towards the initial weights), and its horizon is at least one
         step. ``0`` predicts with the last weights. For :meth:`partial_fit`,
-        an epoch is one call. On MNIST the defaults pass 98% test accuracy
-        after 3 epochs with it and 7 without; after the full schedule both
-        end where the learning rate's decay has taken them (the user guide's
-        "Weight averaging").
+        an epoch is one call. On MNIST the defaults reach 98% test accuracy
+        in 3 or 4 epochs with it and 7 or more without; after the full
+        schedule, whose decaying rate settles the weights anyway, both end
+        alike (the user guide's "Weight averaging").
 
     batch_size : int or "auto", default="auto"
         Rows per minibatch. ``"auto"`` gives small data at least 5 steps per
