@@ -1142,7 +1142,16 @@ class ForwardForwardClassifier(ClassifierMixin, CallbackSupportMixin, BaseEstima
         y = column_or_1d(y)
         check_consistent_length(X, y)
         target = self._encode(y)
-        goodness = self.layer_goodness(X)
+
+        def scores(X):  # validated once, for both readouts
+            network = self.network_
+            X_t = to_tensor(X, network.device)
+            parts = None
+            if network.readout is not None:
+                parts = to_numpy(network.readout_logits_by_layer(X_t))
+            return to_numpy(network.layer_goodness(X_t)), parts
+
+        goodness, parts = self._predicting(X, scores)
 
         def accuracy(scores):
             return np.mean(scores.argmax(axis=1) == target[:, None], axis=0)
@@ -1153,10 +1162,7 @@ class ForwardForwardClassifier(ClassifierMixin, CallbackSupportMixin, BaseEstima
             readout_alone=None,
             readout_cumulative=None,
         )
-        if self.network_.readout is not None:
-            parts = self._inspect(
-                X, lambda network, X_t: network.readout_logits_by_layer(X_t)
-            )
+        if parts is not None:
             bias = to_numpy(self.network_.readout.bias.detach())[None, :, None]
             layers = list(self.network_.prediction_layers)
             result.readout_alone = np.full(self.n_layers_, np.nan)

@@ -134,3 +134,12 @@ def test_a_saved_model_predicts_from_the_same_average(tmp_path):
     np.testing.assert_array_equal(
         loaded.decision_function(X), model.decision_function(X)
     )
+
+
+def test_a_training_weight_that_is_not_finite_counts_as_divergence():
+    network = make_network(averaging_epochs=1.0)
+    X, y = data()
+    network.train_epoch(X, y, torch.ones(len(y)), batch_size=8)
+    assert network.parameters_are_finite()
+    network.weight_average.stored[0][0, 0] = float("nan")
+    assert not network.parameters_are_finite()

@@ -588,10 +588,14 @@ class FFNetwork:
         }
 
     def parameters_are_finite(self):
-        """Whether every weight is finite: one host synchronisation in all."""
+        """Whether every weight (and every training weight kept beside an
+        average) is finite: one host synchronisation in all."""
+        weights = list(self._parameters)
+        if self.weight_average is not None:
+            weights += self.weight_average.stored
         # A tensor's largest absolute value is NaN or infinite exactly when one
         # of its values is; unlike a sum or a norm it cannot overflow.
-        largest = torch._foreach_norm(self._parameters, ord=float("inf"))
+        largest = torch._foreach_norm(weights, ord=float("inf"))
         return bool(torch.stack(largest).isfinite().all())
 
     def to(self, device):
