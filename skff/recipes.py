@@ -133,7 +133,7 @@ def fast_mnist(**overrides):
     The defaults' one layer of 1000 units, with a layer learning rate of 0.02
     and a readout rate of 0.003, for three epochs. The higher rate for the
     layer and the lower one for the readout (which draws the hard negatives)
-    reach 98% in three epochs, where the defaults need more
+    reach 98% in three epochs, sooner than the defaults
     (``python benchmarks/vs_mlp.py``; the docs' Benchmarks page has the
     times). It learns less in the end than the defaults.
     """
