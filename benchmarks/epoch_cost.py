@@ -46,13 +46,15 @@ N_CLASSES = 3
 HIDDEN = (100,)
 SHORT, LONG = 2, 8
 REPEATS = 5
+# MLPClassifier's batch_size="auto": min(200, n_samples).
+MLP_BATCH_ROWS = 200
 
 
 # Rows per batch of each model, for a given number of rows.
 BATCH_ROWS = {
-    "mlp": lambda n_rows: min(200, n_rows),
+    "mlp": lambda n_rows: min(MLP_BATCH_ROWS, n_rows),
     "skff": auto_batch_size,
-    "skff_batch_200": lambda n_rows: min(200, n_rows),
+    "skff_batch_200": lambda n_rows: min(MLP_BATCH_ROWS, n_rows),
 }
 
 
@@ -66,7 +68,7 @@ def models():
             HIDDEN, max_iter=epochs, random_state=0
         ),
         "skff_batch_200": lambda epochs: ForwardForwardClassifier(
-            HIDDEN, max_iter=epochs, batch_size=200, random_state=0
+            HIDDEN, max_iter=epochs, batch_size=MLP_BATCH_ROWS, random_state=0
         ),
     }
 

@@ -286,7 +286,7 @@ class FFNetwork:
             self.device, self.optimizers, n_full
         )
         replay = None
-        averaging_decay = self._averaging_decay(n_samples, batch_size)
+        averaging_decay = self._start_averaging(n_samples, batch_size)
         average = self.weight_average
         with average.training() if average is not None else nullcontext():
             for index, start in enumerate(range(0, n_samples, batch_size)):
@@ -308,11 +308,12 @@ class FFNetwork:
                     return None
         return (loss_sums / n_samples).tolist()
 
-    def _averaging_decay(self, n_samples, batch_size):
-        """The decay per step of the weight average, for an epoch of
-        ``n_samples`` rows: ``averaging_epochs`` of such epochs make its
-        horizon. ``None`` without averaging, which lets an average kept so
-        far go: the layers take back the weights they train on."""
+    def _start_averaging(self, n_samples, batch_size):
+        """Set up the weight average for an epoch of ``n_samples`` rows: start
+        one if there is none, or, without averaging, let the one kept so far
+        go (the layers take back the weights they train on). Returns the
+        average's decay per step, whose horizon is ``averaging_epochs`` such
+        epochs, or ``None`` without averaging."""
         averaging_epochs = self.hyperparameters.averaging_epochs
         if not averaging_epochs:
             if self.weight_average is not None:
