@@ -148,6 +148,7 @@ def run_one(hidden, batch_size, epochs, data_home, device, mixed_precision):
                 peak_matmul_gflops_per_s=peak_rate,
                 peak_matmul_rates=peak_rates,
                 ratio_to_peak=essential / epoch / 1e9 / peak_rate,
+                executed_ratio_to_peak=executed / epoch / 1e9 / peak_rate,
                 floor_seconds=essential / 1e9 / matmul_rate,
                 predict_10k_seconds=predict_seconds,
                 device=device,
@@ -322,7 +323,8 @@ def main():
                 f"{result['ratio_to_matmul']:.0%} of matmul "
                 f"({result['matmul_gflops_per_s']:.0f} GFLOP/s), "
                 f"{result['ratio_to_peak']:.0%} of peak "
-                f"({result['peak_matmul_gflops_per_s']:.0f} GFLOP/s), "
+                f"({result['peak_matmul_gflops_per_s']:.0f} GFLOP/s; executed "
+                f"{result['executed_ratio_to_peak']:.0%}), "
                 f"predict 10k {result['predict_10k_seconds']:.2f} s, "
                 f"peak {result['peak_memory_mib']:.0f} MiB",
                 flush=True,
