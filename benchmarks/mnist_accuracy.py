@@ -38,7 +38,11 @@ Configurations:
   reports the final error of each readout alone.
 - ``hinton-averaged``: ``hinton`` predicting with the moving average of its
   weights over half an epoch (``averaging_epochs=0.5``, the defaults').
-- ``hinton-100``: the same for 100 epochs, as many as Hinton's own code runs.
+- ``hinton-ffcl``: ``hinton-averaged`` with the label forwarded to every
+  layer through a projection of its own (``label_forwarding="every_layer"``,
+  FFCL), the research variant that was level with the defaults on
+  784-500-500 (``default-ffcl``).
+- ``hinton-100``: ``hinton`` for 100 epochs, as many as Hinton's own code runs.
 - ``hinton-readout-decay``: ``hinton`` with the readout's weight decay at 0.003,
   three times the layers', as in Hinton's code.
 - ``hinton-symba``: ``hinton`` with the SymBa loss in place of the threshold
@@ -145,6 +149,14 @@ def configurations(seed=0):
         ),
         "hinton-averaged": (
             lambda: hinton_2022(averaging_epochs=0.5, random_state=seed),
+            None,
+        ),
+        "hinton-ffcl": (
+            lambda: hinton_2022(
+                label_forwarding="every_layer",
+                averaging_epochs=0.5,
+                random_state=seed,
+            ),
             None,
         ),
         "hinton-100": (lambda: hinton_2022(max_iter=100, random_state=seed), None),
