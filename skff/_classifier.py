@@ -386,11 +386,15 @@ class ForwardForwardClassifier(ClassifierMixin, CallbackSupportMixin, BaseEstima
         training rows (fewer with many classes), the softmax readout's median
         margin between the best and the second-best label, so that with
         ``prediction="combined"`` neither readout outvotes the other by the
-        mere scale of its scores. Fitted at the end of every call to fit or
-        partial_fit whenever the network has a softmax readout, whatever
-        ``prediction`` is, so that a fitted model can switch to
-        ``"combined"``; with ``prediction="combined"``, also before each
-        early-stopping validation score. ``None`` without a softmax readout.
+        mere scale of its scores. Fitted at the end of every call to fit
+        whenever the network has a softmax readout, whatever ``prediction``
+        is, so that a fitted model can switch to ``"combined"``; at the end of
+        a call to partial_fit only with ``prediction="combined"`` (``None``
+        after a call with another ``prediction``: a call may be a few rows of a
+        stream, and scoring them under every label would add much of the
+        call's own cost);
+        with ``prediction="combined"``, also before each early-stopping
+        validation score. ``None`` without a softmax readout.
 
     best_loss_ : float or None
         Lowest epoch loss seen; ``None`` with early stopping.
@@ -692,7 +696,13 @@ class ForwardForwardClassifier(ClassifierMixin, CallbackSupportMixin, BaseEstima
                 fit_task,
                 task,
             )
-            self._fit_goodness_scale(X)
+            if incremental and self.prediction != "combined":
+                # A partial_fit call may be a few rows of a stream: refitting
+                # the scale would cost it a scoring under every label, for a
+                # readout it does not use. A stale scale would mislead.
+                self.goodness_scale_ = None
+            else:
+                self._fit_goodness_scale(X)
         fit_task.call_on_fit_task_end(
             estimator=self, **task, reconstruction_attributes={}
         )
@@ -803,11 +813,15 @@ class ForwardForwardClassifier(ClassifierMixin, CallbackSupportMixin, BaseEstima
         early_stopping = X_val is not None
         self._start_stopping_criterion(early_stopping)
 
-        finished = network.snapshot()
+        finished = None
         best = network.snapshot() if early_stopping else None
         converged = False
         with StopOnInterrupt() as stop_requested:
             for epoch in range(1 if incremental else self.max_iter):
+                # Where an interruption or a divergence in this epoch goes back
+                # to; taken here, not after each epoch, so that the last epoch
+                # (a partial_fit call's only one) takes none it would not use.
+                finished = network.snapshot(reuse=finished)
                 started = time.perf_counter()
                 epoch_task = fit_task.subcontext(task_name="epoch")
                 epoch_task.call_on_fit_task_begin(estimator=self, **task)
@@ -847,7 +861,6 @@ class ForwardForwardClassifier(ClassifierMixin, CallbackSupportMixin, BaseEstima
                     np.all(np.isfinite(losses)) and network.parameters_are_finite()
                 ):
                     self._diverged(finished)
-                finished = network.snapshot(reuse=finished)
                 self._record_epoch(losses, X.shape[0])
                 if early_stopping:
                     if self.prediction == "combined":
@@ -969,8 +982,10 @@ class ForwardForwardClassifier(ClassifierMixin, CallbackSupportMixin, BaseEstima
         if self.prediction == "combined" and scale is None:
             raise ValueError(
                 "prediction='combined' needs goodness_scale_, which this model "
-                "lacks: it was fitted before skff fitted it for every model with "
-                "a softmax readout. Refit the model."
+                "lacks: partial_fit fits it only with prediction='combined', and "
+                "models saved before skff fitted it for every model with a softmax "
+                "readout lack it. Call fit, or partial_fit on the next rows, with "
+                "prediction='combined'."
             )
         X_t = to_tensor(X, network.device)
         scores = to_numpy(readout.scores(network, X_t, scale))

@@ -622,6 +622,28 @@ def test_prediction_switches_between_the_readouts_of_a_fitted_model(blobs):
         softmax.predict(X)
 
 
+def test_partial_fit_fits_the_combined_scale_only_for_the_combined_readout(blobs):
+    X, y = blobs
+    fitted = ForwardForwardClassifier(**SMALL).fit(X, y)
+    assert fitted.goodness_scale_ > 0
+    # A stream's next rows, predicted by the softmax readout: no scale is
+    # fitted, and the one from fit, which no longer matches, is dropped.
+    fitted.partial_fit(X[:40], y[:40])
+    assert fitted.goodness_scale_ is None
+    with pytest.raises(ValueError, match="partial_fit fits it only with"):
+        fitted.set_params(prediction="combined").predict(X)
+    # Fitted on the call's rows: on them the scaled goodness has the
+    # readout's median margin.
+    rows = X[40:80]
+    fitted.partial_fit(rows, y[40:80])
+    assert fitted.goodness_scale_ > 0
+    goodness = fitted.layer_goodness(rows).sum(-1)
+    logits = fitted.set_params(prediction="softmax").decision_function(rows)
+    assert_allclose(
+        _median_margin(fitted.goodness_scale_ * goodness), _median_margin(logits)
+    )
+
+
 def test_combined_prediction_scores_early_stopping_with_a_fitted_scale(blobs):
     X, y = blobs
     clf = ForwardForwardClassifier(
