@@ -391,8 +391,8 @@ class ForwardForwardClassifier(ClassifierMixin, CallbackSupportMixin, BaseEstima
         is, so that a fitted model can switch to ``"combined"``; at the end of
         a call to partial_fit only with ``prediction="combined"`` (``None``
         after a call with another ``prediction``: a call may be a few rows of a
-        stream, and scoring them under every label would add much of the
-        call's own cost);
+        stream, and every call would pay for scoring its rows under every
+        label);
         with ``prediction="combined"``, also before each early-stopping
         validation score. ``None`` without a softmax readout.
 
