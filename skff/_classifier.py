@@ -732,11 +732,15 @@ class ForwardForwardClassifier(ClassifierMixin, CallbackSupportMixin, BaseEstima
                 "not see. Pass a dict instead, e.g. from sklearn.utils.class_weight."
                 "compute_class_weight('balanced', classes=classes, y=y)."
             )
+        if not self.class_weight:
+            # What compute_class_weight gives, without its pass over y, which
+            # _encode has checked against classes_ already.
+            return np.ones(len(self.classes_), dtype=np.dtype(self.dtype))
         weights = compute_class_weight(self.class_weight, classes=self.classes_, y=y)
         return weights.astype(np.dtype(self.dtype))
 
     def _encode(self, y):
-        unknown = np.setdiff1d(unique_labels(y), self.classes_)
+        unknown = np.setdiff1d(_labels_of(y), self.classes_)
         if unknown.size:
             raise ValueError(
                 f"y contains labels {unknown.tolist()} that are not in classes_ "
@@ -1206,6 +1210,16 @@ class ForwardForwardClassifier(ClassifierMixin, CallbackSupportMixin, BaseEstima
         tags.classifier_tags.multi_label = False
         tags.input_tags.sparse = True
         return tags
+
+
+def _labels_of(y):
+    """The sorted distinct labels of validated targets ``y``: ``np.unique``, or
+    scikit-learn's ``unique_labels``, which names the problem, where labels of
+    different types cannot be sorted together."""
+    try:
+        return np.unique(y)
+    except TypeError:
+        return unique_labels(y)
 
 
 def _combined_scale(network, X):
