@@ -336,6 +336,35 @@ def epoch_cost_table(path=RESULTS / "epoch_cost.json"):
     return text + _table(header, rows)
 
 
+def partial_fit_cost_table(path=RESULTS / "partial_fit_cost.json"):
+    result = json.loads(path.read_text())
+    text = _provenance(result["command"], result["machine"])
+
+    def call(run):
+        return f"{1e3 * run['call_seconds']:.2f} ({run['steps_per_call']})"
+
+    rows = [
+        [
+            f"{entry['chunk_rows']:,}",
+            call(entry["mlp"]),
+            call(entry["skff"]),
+            f"{entry['skff']['call_ratio_to_mlp']:.2f}",
+            call(entry["skff_batch_200"]),
+            f"{entry['skff_batch_200']['call_ratio_to_mlp']:.2f}",
+        ]
+        for entry in result["sizes"].values()
+    ]
+    header = [
+        "rows a call",
+        "MLPClassifier (ms)",
+        "skff (ms)",
+        "ratio",
+        "skff, batches of 200 (ms)",
+        "ratio",
+    ]
+    return text + _table(header, rows)
+
+
 TABLES = {
     "suite": suite_table,
     "throughput": throughput_table,
@@ -344,6 +373,7 @@ TABLES = {
     "variants": variants_table,
     "time_to_accuracy": time_to_accuracy_table,
     "epoch_cost": epoch_cost_table,
+    "partial_fit_cost": partial_fit_cost_table,
 }
 
 

@@ -102,6 +102,16 @@ def _epoch_cost():
     return ratios + [min(entry["n_samples"] for entry in sets)]
 
 
+def _partial_fit_cost():
+    sizes = _load("partial_fit_cost.json")["sizes"].values()
+    values = [entry["chunk_rows"] for entry in sizes]
+    for entry in sizes:
+        for name in ("skff", "skff_batch_200", "mlp"):
+            values.append(1e3 * entry[name]["call_seconds"])
+            values.append(entry[name].get("call_ratio_to_mlp"))
+    return [value for value in values if value is not None]
+
+
 # The first words of each row, and the values it may quote.
 SOURCES = {
     "MNIST test error, defaults": _mnist_defaults,
@@ -113,6 +123,7 @@ SOURCES = {
     "the same sets: fit time": _suite_time,
     "MNIST epoch of the defaults": _throughput,
     "An epoch at equal architecture": _epoch_cost,
+    "One `partial_fit` call": _partial_fit_cost,
 }
 
 
