@@ -392,9 +392,8 @@ class ForwardForwardClassifier(ClassifierMixin, CallbackSupportMixin, BaseEstima
         a call to partial_fit only with ``prediction="combined"`` (``None``
         after a call with another ``prediction``: a call may be a few rows of a
         stream, and every call would pay for scoring its rows under every
-        label);
-        with ``prediction="combined"``, also before each early-stopping
-        validation score. ``None`` without a softmax readout.
+        label); with ``prediction="combined"``, also before each
+        early-stopping validation score. ``None`` without a softmax readout.
 
     best_loss_ : float or None
         Lowest epoch loss seen; ``None`` with early stopping.
