@@ -1161,15 +1161,12 @@ class ForwardForwardClassifier(ClassifierMixin, CallbackSupportMixin, BaseEstima
         check_consistent_length(X, y)
         target = self._encode(y)
 
-        def scores(X):  # validated once, for both readouts
-            network = self.network_
-            X_t = to_tensor(X, network.device)
-            parts = None
-            if network.readout is not None:
-                parts = to_numpy(network.readout_logits_by_layer(X_t))
-            return to_numpy(network.layer_goodness(X_t)), parts
+        def scores(network, X_t):  # X validated once, for both readouts
+            if network.readout is None:
+                return [network.layer_goodness(X_t)]
+            return [network.layer_goodness(X_t), network.readout_logits_by_layer(X_t)]
 
-        goodness, parts = self._predicting(X, scores)
+        goodness, *readout_parts = self._inspect(X, scores)
 
         def accuracy(scores):
             return np.mean(scores.argmax(axis=1) == target[:, None], axis=0)
@@ -1180,7 +1177,8 @@ class ForwardForwardClassifier(ClassifierMixin, CallbackSupportMixin, BaseEstima
             readout_alone=None,
             readout_cumulative=None,
         )
-        if parts is not None:
+        if readout_parts:
+            (parts,) = readout_parts
             bias = to_numpy(self.network_.readout.bias.detach())[None, :, None]
             layers = list(self.network_.prediction_layers)
             result.readout_alone = np.full(self.n_layers_, np.nan)
