@@ -29,6 +29,7 @@ import warnings
 from pathlib import Path
 
 import numpy as np
+from _cost_models import MLP_BATCH_ROWS, add_ratios_to_mlp, steps
 from _machine import machine_info
 from sklearn.datasets import make_classification
 from sklearn.exceptions import ConvergenceWarning
@@ -36,7 +37,6 @@ from sklearn.neural_network import MLPClassifier
 from sklearn.preprocessing import StandardScaler
 
 from skff import ForwardForwardClassifier
-from skff._backend.schedule import auto_batch_size
 
 RESULTS = Path(__file__).parent / "results" / "epoch_cost.json"
 ROWS = (150, 1_500, 15_000, 150_000)
@@ -46,16 +46,6 @@ N_CLASSES = 3
 HIDDEN = (100,)
 SHORT, LONG = 2, 8
 REPEATS = 5
-# MLPClassifier's batch_size="auto": min(200, n_samples).
-MLP_BATCH_ROWS = 200
-
-
-# Rows per batch of each model, for a given number of rows.
-BATCH_ROWS = {
-    "mlp": lambda n_rows: min(MLP_BATCH_ROWS, n_rows),
-    "skff": auto_batch_size,
-    "skff_batch_200": lambda n_rows: min(MLP_BATCH_ROWS, n_rows),
-}
 
 
 def models():
@@ -92,19 +82,15 @@ def measure(X, y):
         short = fastest_fit(make, SHORT, X, y)
         long = fastest_fit(make, LONG, X, y)
         epoch = (long - short) / (LONG - SHORT)
-        steps = -(-len(X) // BATCH_ROWS[name](len(X)))
+        n_steps = steps(name, len(X))
         result[name] = dict(
             epoch_seconds=epoch,
-            steps_per_epoch=steps,
-            step_seconds=epoch / steps,
+            steps_per_epoch=n_steps,
+            step_seconds=epoch / n_steps,
             fixed_seconds=short - SHORT * epoch,
             fit_seconds=long,
         )
-    for name in models():
-        if name != "mlp":
-            result[name]["epoch_ratio_to_mlp"] = (
-                result[name]["epoch_seconds"] / result["mlp"]["epoch_seconds"]
-            )
+    add_ratios_to_mlp(result, "epoch")
     return result
 
 

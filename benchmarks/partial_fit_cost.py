@@ -21,6 +21,7 @@ import warnings
 from pathlib import Path
 
 import numpy as np
+from _cost_models import MLP_BATCH_ROWS, add_ratios_to_mlp, steps
 from _machine import machine_info
 from sklearn.datasets import make_classification
 from sklearn.exceptions import ConvergenceWarning
@@ -28,15 +29,12 @@ from sklearn.neural_network import MLPClassifier
 from sklearn.preprocessing import StandardScaler
 
 from skff import ForwardForwardClassifier
-from skff._backend.schedule import auto_batch_size
 
 RESULTS = Path(__file__).parent / "results" / "partial_fit_cost.json"
 CHUNK_ROWS = (32, 128, 1_000)
 N_CHUNKS = 8
 REPEATS = 10
 N_FEATURES, N_CLASSES = 64, 10
-# MLPClassifier's batch_size="auto": min(200, n_samples).
-MLP_BATCH_ROWS = 200
 
 MODELS = {
     "skff": lambda: ForwardForwardClassifier(random_state=0),
@@ -44,11 +42,6 @@ MODELS = {
         batch_size=MLP_BATCH_ROWS, random_state=0
     ),
     "mlp": lambda: MLPClassifier(random_state=0),
-}
-BATCH_ROWS = {
-    "skff": auto_batch_size,
-    "skff_batch_200": lambda n_rows: MLP_BATCH_ROWS,
-    "mlp": lambda n_rows: MLP_BATCH_ROWS,
 }
 
 
@@ -87,11 +80,11 @@ def main():
             entry = {"chunk_rows": rows}
             for name, make in MODELS.items():
                 seconds = seconds_per_call(make, chunks, classes)
-                steps = -(-rows // min(BATCH_ROWS[name](rows), rows))
-                entry[name] = {"call_seconds": seconds, "steps_per_call": steps}
-            for name in ("skff", "skff_batch_200"):
-                ratio = entry[name]["call_seconds"] / entry["mlp"]["call_seconds"]
-                entry[name]["call_ratio_to_mlp"] = ratio
+                entry[name] = {
+                    "call_seconds": seconds,
+                    "steps_per_call": steps(name, rows),
+                }
+            add_ratios_to_mlp(entry, "call")
             sizes[str(rows)] = entry
             print(
                 f"chunks of {rows:>5} rows: "

@@ -305,64 +305,51 @@ def _time_to_accuracy(path):
     return text + _table([*header, "predict 10,000"], rows)
 
 
-def _epoch(run):
-    return f"{1e3 * run['epoch_seconds']:.2f} ({run['steps_per_epoch']})"
+def _cost_columns(entry, unit):
+    """MLPClassifier's cost per ``unit`` ("epoch" or "call"), then skff's in
+    its own batches and in batches of 200, each with its ratio to
+    MLPClassifier's: in ms, with the steps it takes in brackets."""
+
+    def cost(run):
+        return f"{1e3 * run[f'{unit}_seconds']:.2f} ({run[f'steps_per_{unit}']})"
+
+    columns = [cost(entry["mlp"])]
+    for name in ("skff", "skff_batch_200"):
+        columns += [cost(entry[name]), f"{entry[name][f'{unit}_ratio_to_mlp']:.2f}"]
+    return columns
+
+
+def _cost_header(unit):
+    return [
+        f"MLPClassifier {unit} (ms)",
+        f"skff {unit} (ms)",
+        "ratio",
+        "skff, batches of 200 (ms)",
+        "ratio",
+    ]
 
 
 def epoch_cost_table(path=RESULTS / "epoch_cost.json"):
     result = json.loads(path.read_text())
     text = _provenance(result["command"], result["machine"])
-    rows = []
-    for entry in result["sets"].values():
-        mlp, skff, batch_200 = entry["mlp"], entry["skff"], entry["skff_batch_200"]
-        rows.append(
-            [
-                f"{entry['n_samples']:,} x {entry['n_features']}",
-                _epoch(mlp),
-                _epoch(skff),
-                f"{skff['epoch_ratio_to_mlp']:.2f}",
-                _epoch(batch_200),
-                f"{batch_200['epoch_ratio_to_mlp']:.2f}",
-            ]
-        )
-    header = [
-        "rows x features",
-        "MLPClassifier epoch (ms)",
-        "skff epoch (ms)",
-        "ratio",
-        "skff, batches of 200 (ms)",
-        "ratio",
+    rows = [
+        [
+            f"{entry['n_samples']:,} x {entry['n_features']}",
+            *_cost_columns(entry, "epoch"),
+        ]
+        for entry in result["sets"].values()
     ]
-    return text + _table(header, rows)
+    return text + _table(["rows x features", *_cost_header("epoch")], rows)
 
 
 def partial_fit_cost_table(path=RESULTS / "partial_fit_cost.json"):
     result = json.loads(path.read_text())
     text = _provenance(result["command"], result["machine"])
-
-    def call(run):
-        return f"{1e3 * run['call_seconds']:.2f} ({run['steps_per_call']})"
-
     rows = [
-        [
-            f"{entry['chunk_rows']:,}",
-            call(entry["mlp"]),
-            call(entry["skff"]),
-            f"{entry['skff']['call_ratio_to_mlp']:.2f}",
-            call(entry["skff_batch_200"]),
-            f"{entry['skff_batch_200']['call_ratio_to_mlp']:.2f}",
-        ]
+        [f"{entry['chunk_rows']:,}", *_cost_columns(entry, "call")]
         for entry in result["sizes"].values()
     ]
-    header = [
-        "rows a call",
-        "MLPClassifier (ms)",
-        "skff (ms)",
-        "ratio",
-        "skff, batches of 200 (ms)",
-        "ratio",
-    ]
-    return text + _table(header, rows)
+    return text + _table(["rows a call", *_cost_header("call")], rows)
 
 
 TABLES = {
