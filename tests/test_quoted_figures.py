@@ -35,17 +35,16 @@ def _mnist(config):
     ]
 
 
-def _errors(config):
-    errors = [100 * run["final_test_error"] for run in _mnist(config)]
-    return [*errors, sum(errors) / len(errors)]
+def _errors(config, readout=None):
+    """The final errors of every seed of ``config`` and their mean: as it
+    predicts, or by ``readout`` (its ``final_test_error_by_prediction``)."""
 
+    def error(run):
+        if readout is None:
+            return run["final_test_error"]
+        return run["final_test_error_by_prediction"][readout]
 
-def _combined_errors(config):
-    """The combined readout's final errors of every seed of ``config``."""
-    errors = [
-        100 * run["final_test_error_by_prediction"]["combined"]
-        for run in _mnist(config)
-    ]
+    errors = [100 * error(run) for run in _mnist(config)]
     return [*errors, sum(errors) / len(errors)]
 
 
@@ -117,7 +116,7 @@ def _partial_fit_cost():
 SOURCES = {
     "MNIST test error, defaults": _mnist_defaults,
     "MNIST test error, best recipe": lambda: (
-        _errors("hinton-combined") + _combined_errors("hinton-averaged")
+        _errors("hinton-combined") + _errors("hinton-averaged", "combined")
     ),
     "MNIST: time to 98%": _time_to_accuracy,
     "28 tabular sets": _suite,
