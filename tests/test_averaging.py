@@ -119,6 +119,11 @@ def test_switching_averaging_off_predicts_with_the_weights_themselves():
         (32,), max_iter=4, random_state=0, averaging_epochs=0.0
     ).fit(X, y)
     assert not np.array_equal(averaged_scores, reference.decision_function(X))
+    # Averaging never changed training, so the two now hold the same weights.
+    reference.set_params(warm_start=True).fit(X, y)
+    np.testing.assert_array_equal(
+        model.decision_function(X), reference.decision_function(X)
+    )
 
 
 def test_a_saved_model_predicts_from_the_same_average(tmp_path):
