@@ -1,7 +1,9 @@
 """What the benchmarks say about the machine they ran on."""
 
+import json
 import os
 import platform
+import sys
 from pathlib import Path
 
 import sklearn
@@ -64,3 +66,16 @@ def float32_matmul_settings(device):
     if torch.device(device).type == "cuda":
         settings.update({name: os.environ.get(name) for name in TF32_OVERRIDES})
     return settings
+
+
+def write_cpu_report(path, script, **fields):
+    """Write ``fields`` to ``path`` as JSON after the command that ran
+    ``script`` (a file in benchmarks/) and this CPU machine, and say so."""
+    machine = machine_info(device="cpu")
+    report = dict(
+        command=f"python benchmarks/{script} " + " ".join(sys.argv[1:]),
+        machine=machine,
+        **fields,
+    )
+    path.write_text(json.dumps(report, indent=1))
+    print(f"on {machine['cpu']}, torch {machine['torch']}; wrote {path}")

@@ -14,15 +14,13 @@ its training steps, and what it fits after them; the number of steps is
 reported beside it. Writes ``benchmarks/results/partial_fit_cost.json``.
 """
 
-import json
-import sys
 import time
 import warnings
 from pathlib import Path
 
 import numpy as np
 from _cost_models import MLP_BATCH_ROWS, add_ratios_to_mlp, steps
-from _machine import machine_info
+from _machine import write_cpu_report
 from sklearn.datasets import make_classification
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.neural_network import MLPClassifier
@@ -95,18 +93,15 @@ def main():
                 ),
                 flush=True,
             )
-    machine = machine_info(device="cpu")
-    report = dict(
-        command="python benchmarks/partial_fit_cost.py " + " ".join(sys.argv[1:]),
-        machine=machine,
+    write_cpu_report(
+        RESULTS,
+        "partial_fit_cost.py",
         n_features=N_FEATURES,
         n_classes=N_CLASSES,
         n_chunks=N_CHUNKS,
         repeats=REPEATS,
         sizes=sizes,
     )
-    RESULTS.write_text(json.dumps(report, indent=1))
-    print(f"on {machine['cpu']}, torch {machine['torch']}; wrote {RESULTS}")
 
 
 if __name__ == "__main__":

@@ -352,6 +352,33 @@ def partial_fit_cost_table(path=RESULTS / "partial_fit_cost.json"):
     return text + _table(["rows a call", *_cost_header("call")], rows)
 
 
+def predict_latency_table(path=RESULTS / "predict_latency.json"):
+    result = json.loads(path.read_text())
+    text = _provenance(result["command"], result["machine"])
+    rows = [
+        [
+            f"{name} ({width['n_features']})",
+            f"{int(rows):,}",
+            *(
+                f"{1e3 * entry[model]:.2f}"
+                for model in ("mlp", "skff", "skff_full_blocks")
+            ),
+            f"{entry['ratio_to_mlp']:.2f}",
+        ]
+        for name, width in result["widths"].items()
+        for rows, entry in width["calls"].items()
+    ]
+    header = [
+        "data (features)",
+        "rows a call",
+        "MLPClassifier (ms)",
+        "skff (ms)",
+        "skff, full blocks (ms)",
+        "ratio",
+    ]
+    return text + _table(header, rows)
+
+
 TABLES = {
     "suite": suite_table,
     "throughput": throughput_table,
@@ -361,6 +388,7 @@ TABLES = {
     "time_to_accuracy": time_to_accuracy_table,
     "epoch_cost": epoch_cost_table,
     "partial_fit_cost": partial_fit_cost_table,
+    "predict_latency": predict_latency_table,
 }
 
 

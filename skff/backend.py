@@ -19,7 +19,8 @@ module that every process imports: workers of ``n_jobs`` start afresh.
 :func:`auto_batch_size` and :func:`learning_rate_factor` say how a fit plans
 its batches and its learning rate, :func:`matmul_precision` sets the precision
 of the products as ``mixed_precision`` does, ``CPU_SCORING_BLOCK`` is the
-number of rows scored together on the CPU, and :class:`FFNetwork` is the
+number of rows scored together on the CPU (a call with fewer may use a
+shorter block that gives the same bits), and :class:`FFNetwork` is the
 network a fitted estimator holds as ``network_``.
 """
 

@@ -8,7 +8,7 @@ from functools import partial
 import pytest
 import torch
 
-from skff._backend import FFNetwork
+from skff._backend import FFNetwork, scoring
 from skff._backend.config import SETTINGS_OF_OLDER_NETWORKS
 from skff._backend.first_layer import LabelledFirstLayer
 from skff._backend.negatives import (
@@ -640,6 +640,52 @@ def test_scores_do_not_depend_on_the_batch_a_row_arrives_in(n_classes):
     assert torch.equal(
         logits, torch.cat([network.readout_logits(p) for p in X.split(7)])
     )
+
+
+def test_a_single_row_scores_as_in_any_batch():
+    network = make_network()
+    X, _ = data(n_rows=40)
+    for score in ("goodness_scores", "layer_goodness", "readout_logits"):
+        full = getattr(network, score)(X)
+        rows = torch.cat([getattr(network, score)(row) for row in X.split(1)])
+        assert torch.equal(full, rows)
+
+
+def test_few_rows_are_scored_in_a_short_block_only_where_it_gives_the_same_bits(
+    monkeypatch,
+):
+    """A scorer whose values do not depend on the block's height scores fewer
+    rows than a block in the least short block that holds them; one whose
+    values do is scored in full blocks, as a batch of many rows is."""
+    network = make_network()
+    X, _ = data(n_rows=5)
+    heights = []
+
+    def exact(rows):
+        heights.append(rows.shape[0])
+        return rows * 2
+
+    def height_dependent(rows):
+        heights.append(rows.shape[0])
+        return rows + rows.shape[0]
+
+    block = scoring.CPU_SCORING_BLOCK
+    short = scoring.SHORT_BLOCKS[0]
+    assert torch.equal(scoring.score_in_blocks(network, X, block, exact, "a"), X * 2)
+    # The check scores a full and a short block once; then the short one serves.
+    assert heights == [block, short, short]
+    heights.clear()
+    scoring.score_in_blocks(network, X, block, exact, "a")
+    assert heights == [short]
+    heights.clear()
+    scores = scoring.score_in_blocks(network, X, block, height_dependent, "b")
+    assert torch.equal(scores, X + block)
+    assert heights == [block, short, block]
+    # A scorer checked once is not checked again; 64 rows have a check of their own.
+    heights.clear()
+    scoring.score_in_blocks(network, X, block, height_dependent, "b")
+    scoring.score_in_blocks(network, data(n_rows=40)[0], block, exact, "a")
+    assert heights == [block, block, scoring.SHORT_BLOCKS[1], scoring.SHORT_BLOCKS[1]]
 
 
 def test_random_negatives_are_wrong_and_cover_every_other_label():

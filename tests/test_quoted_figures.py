@@ -112,6 +112,18 @@ def _partial_fit_cost():
     return [value for value in values if value is not None]
 
 
+def _predict_latency():
+    widths = _load("predict_latency.json")["widths"].values()
+    values = []
+    for width in widths:
+        for entry in width["calls"].values():
+            values += [
+                1e3 * entry[model] for model in ("skff", "skff_full_blocks", "mlp")
+            ]
+            values.append(entry["ratio_to_mlp"])
+    return values
+
+
 # The first words of each row, and the values it may quote.
 SOURCES = {
     "MNIST test error, defaults": _mnist_defaults,
@@ -124,6 +136,7 @@ SOURCES = {
     "MNIST epoch of the defaults": _throughput,
     "An epoch at equal architecture": _epoch_cost,
     "One `partial_fit` call": _partial_fit_cost,
+    "One `predict_proba` call": _predict_latency,
 }
 
 

@@ -169,6 +169,9 @@ class FFNetwork:
         # With averaging, the layers hold the moving average of their weights
         # between epochs, and this the weights training goes on from.
         self.weight_average = None
+        # Whether a short scoring block gives a full block's bits, by scorer
+        # and height (see scoring.short_block): this machine's, never saved.
+        self.short_block_checks = {}
 
     @property
     def prediction_layers(self):
@@ -477,13 +480,14 @@ class FFNetwork:
             X,
             self.prediction_layers[-1] + 1,
             lambda goodness: goodness[..., layers].sum(-1),
+            "goodness_scores",
         )
 
     @torch.inference_mode()
     def layer_goodness(self, X):
         """Every layer's goodness for every row and label: ``(n_rows, K, n_layers)``."""
         return scoring.goodness_in_blocks(
-            self, X, len(self.layers), lambda goodness: goodness
+            self, X, len(self.layers), lambda goodness: goodness, "layer_goodness"
         )
 
     @torch.inference_mode()
@@ -505,7 +509,9 @@ class FFNetwork:
             first = LabelledFirstLayer(self.layers[0], self.overlay, rows)
             return self.readout(self._neutral_features(first))
 
-        return scoring.score_in_blocks(self, X, scoring.block_rows(self, 1), logits)
+        return scoring.score_in_blocks(
+            self, X, scoring.block_rows(self, 1), logits, "readout_logits"
+        )
 
     @torch.inference_mode()
     def readout_logits_by_layer(self, X):
@@ -520,7 +526,9 @@ class FFNetwork:
             features = self._neutral_features(first).split(widths, dim=1)
             return torch.stack([f @ w.T for f, w in zip(features, weights)], dim=-1)
 
-        return scoring.score_in_blocks(self, X, scoring.block_rows(self, 1), parts)
+        return scoring.score_in_blocks(
+            self, X, scoring.block_rows(self, 1), parts, "readout_logits_by_layer"
+        )
 
     # ------------------------------------------------------------- persistence
     def _modules(self):

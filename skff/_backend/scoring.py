@@ -8,7 +8,7 @@ Functions of a :class:`~.network.FFNetwork`, whose public scoring methods
 import torch
 
 from .first_layer import LabelledFirstLayer
-from .sparse import pad_rows, split_rows
+from .sparse import is_sparse, pad_rows, split_rows
 
 # Peak extra memory of one block of all-label scoring, in bytes.
 SCORING_MEMORY_BUDGET = 256 * 2**20
@@ -16,9 +16,16 @@ SCORING_MEMORY_BUDGET = 256 * 2**20
 # number of rows, so a row's score would change in its last bit with the batch it
 # arrives in; padding every block to the same height makes predictions
 # bit-identical whatever the batch (scikit-learn's subset-invariance check).
-# A single row costs a full block. Blocks of 512 rows scored 10,000 MNIST images
-# no faster on 2 CPU cores (beyond run-to-run noise) and doubled that cost.
+# Blocks of 512 rows scored 10,000 MNIST images no faster on 2 CPU cores
+# (beyond run-to-run noise), and blocks of 64 or fewer slower.
 CPU_SCORING_BLOCK = 256
+# Heights for fewer rows than a block, used where the products give every row
+# the bits a full block gives it, which depends on the BLAS build and the CPU:
+# each network checks it once per height and scorer (see short_block). A
+# single MNIST row scored in a full block costs as much as 256 rows.
+SHORT_BLOCKS = (16, 64)
+# Seed of the random rows that check a short block.
+SHORT_BLOCK_PROBE_SEED = 0
 
 
 def block_rows(network, n_copies):
@@ -33,13 +40,48 @@ def block_rows(network, n_copies):
     return block
 
 
-def score_in_blocks(network, X, block, score_block):
+def score_in_blocks(network, X, block, score_block, scorer):
     """Apply ``score_block`` to blocks of ``block`` rows and stack the results.
 
-    On the CPU the last block is padded, so every block has the same height.
+    On the CPU the last block is padded, so every block has the same height;
+    fewer rows than a block may be scored in a shorter one, where that gives
+    the same bits (:func:`short_block`). ``scorer`` names what ``score_block``
+    computes, for that check.
     """
-    scores = [score_block(rows) for rows in blocks(network, X, block)]
+    height = short_block(network, X, block, score_block, scorer)
+    scores = [score_block(rows) for rows in blocks(network, X, height)]
     return torch.cat(scores)[: X.shape[0]]
+
+
+def short_block(network, X, block, score_block, scorer):
+    """The block height to score ``X`` in: the least of :data:`SHORT_BLOCKS`
+    that holds it, if ``X`` is dense and on the CPU and that height scores a
+    row bit for bit as ``block`` does; else ``block``.
+
+    Whether it does depends on the products' code path, which BLAS picks by
+    the shapes alone (another order of summation changes nearly every value):
+    random rows scored both ways settle it once per network, height,
+    ``scorer`` and thread and precision settings.
+    """
+    n_rows = X.shape[0]
+    if network.device.type != "cpu" or is_sparse(X):
+        return block
+    height = next((h for h in SHORT_BLOCKS if n_rows <= h < block), None)
+    if height is None:
+        return block
+    # What else may change the products' code path between two calls.
+    settings = (
+        torch.get_num_threads(),
+        torch.get_float32_matmul_precision(),
+        torch.is_autocast_enabled("cpu"),
+    )
+    key = (scorer, height, settings)
+    if key not in network.short_block_checks:
+        generator = torch.Generator().manual_seed(SHORT_BLOCK_PROBE_SEED)
+        probe = torch.randn(height, X.shape[1], generator=generator, dtype=X.dtype)
+        in_full_block = score_block(pad_rows(probe, block - height))[:height]
+        network.short_block_checks[key] = torch.equal(score_block(probe), in_full_block)
+    return height if network.short_block_checks[key] else block
 
 
 def blocks(network, X, block):
@@ -50,7 +92,7 @@ def blocks(network, X, block):
     return split_rows(X, block)
 
 
-def goodness_in_blocks(network, X, n_layers, reduce):
+def goodness_in_blocks(network, X, n_layers, reduce, scorer):
     """``reduce`` applied to the goodness of the first ``n_layers`` layers, block
     after block of rows.
 
@@ -73,7 +115,7 @@ def goodness_in_blocks(network, X, n_layers, reduce):
         in_use = [buffer[: rows.shape[0] * network.n_classes] for buffer in buffers]
         return reduce(goodness_block(network, rows, in_use))
 
-    return score_in_blocks(network, X, block, score_block)
+    return score_in_blocks(network, X, block, score_block, scorer)
 
 
 def goodness_block(network, X, buffers):
