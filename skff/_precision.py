@@ -35,3 +35,11 @@ def matmul_precision(mode, device_type):
             device_type=device_type, dtype=torch.bfloat16, cache_enabled=False
         ):
             yield
+
+
+def cpu_autocast_enabled():
+    """Whether CPU autocast is on (torch before 2.4 asks without a device)."""
+    try:
+        return torch.is_autocast_enabled("cpu")
+    except TypeError:
+        return torch.is_autocast_cpu_enabled()

@@ -7,6 +7,7 @@ Functions of a :class:`~.network.FFNetwork`, whose public scoring methods
 
 import torch
 
+from .._precision import cpu_autocast_enabled
 from .first_layer import LabelledFirstLayer
 from .sparse import is_sparse, pad_rows, split_rows
 
@@ -73,7 +74,7 @@ def short_block(network, X, block, score_block, scorer):
     settings = (
         torch.get_num_threads(),
         torch.get_float32_matmul_precision(),
-        torch.is_autocast_enabled("cpu"),
+        cpu_autocast_enabled(),
     )
     key = (scorer, height, settings)
     if key not in network.short_block_checks:
