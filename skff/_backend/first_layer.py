@@ -172,7 +172,12 @@ class LabelledFirstLayer:
         """
         layer, labels = self.layer, layer_pass.inputs
         by_copy = d_pre.view(*labels.shape, -1)
-        over_copies = by_copy.sum(dim=0)
+        if len(by_copy) == 2:
+            # One negative a row (the defaults): an addition, the same sum,
+            # takes half the time of a reduction over the copies.
+            over_copies = torch.add(*by_copy)
+        else:
+            over_copies = by_copy.sum(dim=0)
         set_gradient(layer.bias, over_copies.sum(dim=0))
         d_features = over_copies.mul_(layer_pass.scale.unsqueeze(-1))
         set_gradient(layer.weight, d_features.T @ self.features)
