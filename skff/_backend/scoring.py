@@ -22,8 +22,9 @@ SCORING_MEMORY_BUDGET = 256 * 2**20
 CPU_SCORING_BLOCK = 256
 # Heights for fewer rows than a block, used where the products give every row
 # the bits a full block gives it, which depends on the BLAS build and the CPU:
-# each network checks it once per height and scorer (see short_block). A
-# single MNIST row scored in a full block costs as much as 256 rows.
+# each network checks it once per height, scorer, thread count and precision
+# setting (see short_block). A single MNIST row scored in a full block costs as
+# much as 256 rows.
 SHORT_BLOCKS = (16, 64)
 # Seed of the random rows that check a short block.
 SHORT_BLOCK_PROBE_SEED = 0
