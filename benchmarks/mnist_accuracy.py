@@ -38,6 +38,11 @@ Configurations:
   reports the final error of each readout alone.
 - ``hinton-averaged``: ``hinton`` predicting with the moving average of its
   weights over half an epoch (``averaging_epochs=0.5``, the defaults').
+- ``hinton-decayed``: ``hinton-averaged`` with ten times the weight decay
+  (``weight_decay=0.01``). skff's rates are a tenth of those quoted for
+  Hinton's code, so this restores the shrinkage per step of his decay.
+- ``hinton-layers-decayed``: ``hinton-decayed`` with the readout's decay
+  kept at the recipe's 0.001: ten times the decay for the layers only.
 - ``hinton-ffcl``: ``hinton-averaged`` with the label forwarded to every
   layer through a projection of its own (``label_forwarding="every_layer"``,
   FFCL), the research variant that was level with the defaults on
@@ -149,6 +154,21 @@ def configurations(seed=0):
         ),
         "hinton-averaged": (
             lambda: hinton_2022(averaging_epochs=0.5, random_state=seed),
+            None,
+        ),
+        "hinton-decayed": (
+            lambda: hinton_2022(
+                averaging_epochs=0.5, weight_decay=0.01, random_state=seed
+            ),
+            None,
+        ),
+        "hinton-layers-decayed": (
+            lambda: hinton_2022(
+                averaging_epochs=0.5,
+                weight_decay=0.01,
+                readout_weight_decay=0.001,
+                random_state=seed,
+            ),
             None,
         ),
         "hinton-ffcl": (
