@@ -41,6 +41,8 @@ Configurations:
 - ``hinton-decayed``: ``hinton-averaged`` with ten times the weight decay
   (``weight_decay=0.01``). skff's rates are a tenth of those quoted for
   Hinton's code, so this restores the shrinkage per step of his decay.
+- ``hinton-decayed-0.003``: ``hinton-decayed`` with three times the recipe's
+  decay (``weight_decay=0.003``) in place of ten.
 - ``hinton-layers-decayed``: ``hinton-decayed`` with the readout's decay
   kept at the recipe's 0.001: ten times the decay for the layers only.
 - ``hinton-ffcl``: ``hinton-averaged`` with the label forwarded to every
@@ -159,6 +161,12 @@ def configurations(seed=0):
         "hinton-decayed": (
             lambda: hinton_2022(
                 averaging_epochs=0.5, weight_decay=0.01, random_state=seed
+            ),
+            None,
+        ),
+        "hinton-decayed-0.003": (
+            lambda: hinton_2022(
+                averaging_epochs=0.5, weight_decay=0.003, random_state=seed
             ),
             None,
         ),
