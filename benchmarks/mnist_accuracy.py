@@ -115,6 +115,9 @@ def configurations(seed=0):
             **TWO_LAYERS, **UNAVERAGED, **variant, random_state=seed
         )
 
+    def averaged_hinton(**variant):
+        return lambda: hinton_2022(averaging_epochs=0.5, **variant, random_state=seed)
+
     return {
         "default": (lambda: ForwardForwardClassifier(random_state=seed), None),
         "default-unaveraged": (
@@ -154,39 +157,14 @@ def configurations(seed=0):
             lambda: hinton_2022(prediction="combined", random_state=seed),
             None,
         ),
-        "hinton-averaged": (
-            lambda: hinton_2022(averaging_epochs=0.5, random_state=seed),
-            None,
-        ),
-        "hinton-decayed": (
-            lambda: hinton_2022(
-                averaging_epochs=0.5, weight_decay=0.01, random_state=seed
-            ),
-            None,
-        ),
-        "hinton-decayed-0.003": (
-            lambda: hinton_2022(
-                averaging_epochs=0.5, weight_decay=0.003, random_state=seed
-            ),
-            None,
-        ),
+        "hinton-averaged": (averaged_hinton(), None),
+        "hinton-decayed": (averaged_hinton(weight_decay=0.01), None),
+        "hinton-decayed-0.003": (averaged_hinton(weight_decay=0.003), None),
         "hinton-layers-decayed": (
-            lambda: hinton_2022(
-                averaging_epochs=0.5,
-                weight_decay=0.01,
-                readout_weight_decay=0.001,
-                random_state=seed,
-            ),
+            averaged_hinton(weight_decay=0.01, readout_weight_decay=0.001),
             None,
         ),
-        "hinton-ffcl": (
-            lambda: hinton_2022(
-                label_forwarding="every_layer",
-                averaging_epochs=0.5,
-                random_state=seed,
-            ),
-            None,
-        ),
+        "hinton-ffcl": (averaged_hinton(label_forwarding="every_layer"), None),
         "hinton-100": (lambda: hinton_2022(max_iter=100, random_state=seed), None),
         "hinton-readout-decay": (
             lambda: hinton_2022(readout_weight_decay=0.003, random_state=seed),
