@@ -24,6 +24,8 @@ Configurations:
 - ``default-ffcl``: with the label forwarded to every layer through a
   projection of its own (``label_forwarding="every_layer"``, FFCL).
 - ``default-all-negatives``: with ``negatives="all"``.
+- ``default-collaborative``: with collaborative Forward-Forward
+  (``collaboration=1.0``, Lorberbom et al. 2023).
 - ``default-threshold``: with Hinton's threshold loss (``loss="threshold"``),
   which was the default before the SymBa loss.
 - ``keras-example``: :func:`skff.recipes.keras_example`, the Keras example's
@@ -49,6 +51,10 @@ Configurations:
   layer through a projection of its own (``label_forwarding="every_layer"``,
   FFCL), the research variant that was level with the defaults on
   784-500-500 (``default-ffcl``).
+- ``hinton-collaborative``: ``hinton-averaged`` with collaborative
+  Forward-Forward (``collaboration=1.0``, Lorberbom et al. 2023): each layer's
+  loss reads the sum of every layer's goodness, its own the only part it
+  learns from.
 - ``hinton-100``: ``hinton`` for 100 epochs, as many as Hinton's own code runs.
 - ``hinton-readout-decay``: ``hinton`` with the readout's weight decay at 0.003,
   three times the layers', as in Hinton's code.
@@ -150,6 +156,7 @@ def configurations(seed=0):
         ),
         "default-ffcl": (two_layers(label_forwarding="every_layer"), None),
         "default-all-negatives": (two_layers(negatives="all"), None),
+        "default-collaborative": (two_layers(collaboration=1.0), None),
         "default-threshold": (two_layers(loss="threshold"), None),
         "keras-example": (lambda: keras_example(random_state=seed), 2),
         "hinton": (lambda: hinton_2022(random_state=seed), None),
@@ -165,6 +172,7 @@ def configurations(seed=0):
             None,
         ),
         "hinton-ffcl": (averaged_hinton(label_forwarding="every_layer"), None),
+        "hinton-collaborative": (averaged_hinton(collaboration=1.0), None),
         "hinton-100": (lambda: hinton_2022(max_iter=100, random_state=seed), None),
         "hinton-readout-decay": (
             lambda: hinton_2022(readout_weight_decay=0.003, random_state=seed),

@@ -136,6 +136,16 @@ class ForwardForwardClassifier(ClassifierMixin, CallbackSupportMixin, BaseEstima
         ReLU as if it were the identity, as in Hinton's code, so it reaches
         units that are off. Hinton (2022) uses 0.03.
 
+    collaboration : float, default=0.0
+        Weight of the other layers' goodness in each layer's loss: collaborative
+        Forward-Forward (Lorberbom et al. 2023). Layer ``l`` is scored on its
+        goodness plus ``collaboration`` times the sum of every other layer's
+        goodness above ``threshold``, on the same batch, which it takes as a
+        given: the layers learn to tell positive from negative data together,
+        and still no gradient crosses from one layer to another. ``1.0`` is the
+        paper's full collaboration; ``0`` trains each layer alone, and so does
+        any value with one layer. Needs ``training_mode="joint"``.
+
     prediction_layers : {"all", "skip_first"} or array-like of int, default="all"
         Layers whose goodness is summed by ``prediction="goodness"`` and whose
         activity feeds the softmax readout, by index from 0. ``"skip_first"``
@@ -447,6 +457,7 @@ class ForwardForwardClassifier(ClassifierMixin, CallbackSupportMixin, BaseEstima
         "normalization": [StrOptions({"rms", "l2"})],
         "input_normalization": [StrOptions({"global", "row", "homogeneous"})],
         "peer_normalization": [Interval(Real, 0, None, closed="left")],
+        "collaboration": [Interval(Real, 0, None, closed="left")],
         "prediction_layers": [StrOptions({"all", "skip_first"}), "array-like"],
         "learning_rate": [StrOptions({"constant", "linear_decay"})],
         "learning_rate_init": [Interval(Real, 0, None, closed="neither")],
@@ -494,6 +505,7 @@ class ForwardForwardClassifier(ClassifierMixin, CallbackSupportMixin, BaseEstima
         normalization="rms",
         input_normalization="homogeneous",
         peer_normalization=0.0,
+        collaboration=0.0,
         prediction_layers="all",
         learning_rate="linear_decay",
         learning_rate_init=0.005,
@@ -534,6 +546,7 @@ class ForwardForwardClassifier(ClassifierMixin, CallbackSupportMixin, BaseEstima
         self.normalization = normalization
         self.input_normalization = input_normalization
         self.peer_normalization = peer_normalization
+        self.collaboration = collaboration
         self.prediction_layers = prediction_layers
         self.learning_rate = learning_rate
         self.learning_rate_init = learning_rate_init

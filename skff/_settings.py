@@ -61,6 +61,12 @@ def _prediction_layers(estimator, n_layers):
 
 def hyperparameters_of(estimator):
     """The network settings that may change between two calls to fit."""
+    if estimator.collaboration and estimator.training_mode != "joint":
+        raise ValueError(
+            "collaboration needs training_mode='joint': a layer's loss reads the "
+            "other layers' goodness on the same forward pass, got "
+            f"training_mode={estimator.training_mode!r}."
+        )
     return Hyperparameters(
         loss=estimator.loss,
         symba_alpha=estimator.symba_alpha,
@@ -71,6 +77,7 @@ def hyperparameters_of(estimator):
         weight_decay=estimator.weight_decay,
         readout_weight_decay=estimator.readout_weight_decay,
         peer_normalization=estimator.peer_normalization,
+        collaboration=estimator.collaboration,
         training_mode=estimator.training_mode,
         inner_steps=estimator.inner_steps,
         averaging_epochs=estimator.averaging_epochs,

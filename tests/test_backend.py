@@ -134,6 +134,7 @@ def explicit_step_gradients(network, X, y, negatives, sample_weight):
     weight = explicit_first_weight(layer, overlay)
     inputs = overlaid
     total = 0.0
+    goodness_of_layers = []
     for index, layer in enumerate(network.layers):
         if index:
             weight = layer.weight
@@ -144,9 +145,7 @@ def explicit_step_gradients(network, X, y, negatives, sample_weight):
         if index and layer.forwards_labels:  # FFCL: a label projection of its own
             pre_activation = pre_activation + layer.label_weight[labels_of_rows]
         activity = torch.relu(pre_activation)
-        goodness = layer.goodness(activity, activity.square().sum(1))
-        negative = goodness[n_rows:].view(-1, n_rows)
-        total = total + layer.loss(goodness[:n_rows], negative, sample_weight)
+        goodness_of_layers.append(layer.goodness(activity, activity.square().sum(1)))
         if network.hyperparameters.peer_normalization:
             through = pre_activation + (activity - pre_activation).detach()
             batch_mean = (through[:n_rows] * sample_weight.unsqueeze(1)).mean(0)
@@ -154,6 +153,17 @@ def explicit_step_gradients(network, X, y, negatives, sample_weight):
             peer = (running - running.mean()).square().mean()
             total = total + network.hyperparameters.peer_normalization * peer
         inputs = activity.detach()
+    settings = network.hyperparameters
+    for own, layer in zip(goodness_of_layers, network.layers):
+        # Collaborative FF: the other layers' goodness above the threshold
+        # joins the layer's own, as a constant.
+        goodness = own + settings.collaboration * sum(
+            other.detach() - settings.threshold
+            for other in goodness_of_layers
+            if other is not own
+        )
+        negative = goodness[n_rows:].view(-1, n_rows)
+        total = total + layer.loss(goodness[:n_rows], negative, sample_weight)
     first = LabelledFirstLayer(network.layers[0], network.overlay, X)
     logits = network.readout(network._neutral_features(first))
     cross_entropy = torch.nn.functional.cross_entropy(logits, y, reduction="none")
@@ -311,6 +321,57 @@ def test_label_forwarding_steps_on_the_gradient_of_each_layers_loss(
     for ours, theirs in zip(gradients, expected):
         assert torch.any(theirs != 0)
         torch.testing.assert_close(ours, theirs)
+
+
+@pytest.mark.parametrize("loss", ["threshold", "symba"])
+@pytest.mark.parametrize("goodness", ["mean_squares", "top_k_mean_squares"])
+@pytest.mark.parametrize("n_negatives", [1, 3])
+@pytest.mark.parametrize("peer_normalization", [0.0, 0.3])
+def test_collaboration_adds_the_other_layers_goodness_as_a_constant(
+    loss, goodness, n_negatives, peer_normalization
+):
+    """Collaborative FF: each layer's loss reads its goodness plus the others'
+    above the threshold. The gradients are autograd's on those losses, with the
+    other layers' goodness detached, and differ from each layer's alone."""
+    X, y = data()
+    X = X.double()
+    negatives = (y + torch.arange(1, n_negatives + 1).unsqueeze(1)) % 4
+    sample_weight = torch.rand(
+        len(y), generator=torch.Generator().manual_seed(1), dtype=torch.float64
+    )
+    found = {}
+    for collaboration in (0.0, 0.7):
+        network = make_network(
+            loss=loss,
+            goodness=goodness,
+            collaboration=collaboration,
+            peer_normalization=peer_normalization,
+            dtype=torch.float64,
+        )
+        expected = explicit_step_gradients(network, X, y, negatives, sample_weight)
+        found[collaboration] = step_gradients(network, X, y, negatives, sample_weight)
+        for ours, theirs in zip(found[collaboration], expected):
+            torch.testing.assert_close(ours, theirs)
+    alone, together = found[0.0], found[0.7]
+    # Every layer's parameters learn differently; the readout's (the last
+    # two) do not.
+    for layer_alone, layer_together in zip(alone[:-2], together[:-2]):
+        assert not torch.allclose(layer_alone, layer_together)
+    for readout_alone, readout_together in zip(alone[-2:], together[-2:]):
+        torch.testing.assert_close(readout_alone, readout_together)
+
+
+def test_collaboration_is_the_plain_loss_when_every_other_layer_is_at_threshold():
+    from skff._backend.layer import collaborative_shares
+
+    threshold = 2.0
+    at_threshold = torch.full((2, 5), threshold)
+    own = torch.rand(2, 5)
+    shares = collaborative_shares([own, at_threshold, at_threshold], threshold, 1.0)
+    torch.testing.assert_close(shares[0], torch.zeros(2, 5))
+    # The others see the first layer's excess, weighted.
+    shares = collaborative_shares([own, at_threshold, at_threshold], threshold, 0.5)
+    torch.testing.assert_close(shares[1], 0.5 * (own - threshold))
 
 
 def test_label_forwarding_scores_and_neutral_pass_add_each_layers_label_row():

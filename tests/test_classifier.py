@@ -892,13 +892,28 @@ def test_bad_prediction_layers_are_a_clear_error(blobs, bad):
         dict(weight_decay=1e-3, optimizer="sgd", learning_rate_init=0.05),
         dict(training_mode="greedy", inner_steps=3),
         dict(negatives="shuffle"),
+        dict(collaboration=1.0),
     ],
-    ids=["l2", "peer", "weight-decay", "greedy", "shuffle"],
+    ids=["l2", "peer", "weight-decay", "greedy", "shuffle", "collaboration"],
 )
 def test_every_recipe_option_learns(digits, settings):
     X_train, X_test, y_train, y_test = digits
     clf = ForwardForwardClassifier(**{**SMALL, **settings}).fit(X_train, y_train)
     assert clf.score(X_test, y_test) > 0.85
+
+
+def test_collaboration_needs_joint_training_and_a_second_layer(blobs):
+    X, y = blobs
+    greedy = ForwardForwardClassifier(training_mode="greedy", collaboration=1.0)
+    with pytest.raises(ValueError, match="collaboration needs training_mode='joint'"):
+        greedy.fit(X, y)
+    # With one layer there is no other layer to collaborate with.
+    settings = dict(hidden_layer_sizes=(16,), max_iter=3, random_state=0)
+    alone = ForwardForwardClassifier(**settings).fit(X, y)
+    together = ForwardForwardClassifier(**settings, collaboration=1.0).fit(X, y)
+    np.testing.assert_array_equal(
+        alone.decision_function(X), together.decision_function(X)
+    )
 
 
 def test_warm_start_refuses_another_normalization(blobs):

@@ -39,6 +39,7 @@ class Hyperparameters:
     weight_decay: float
     readout_weight_decay: float | None
     peer_normalization: float
+    collaboration: float
     training_mode: str
     inner_steps: int
     averaging_epochs: float
@@ -52,6 +53,7 @@ SETTINGS_OF_OLDER_NETWORKS = dict(
     prediction_layers=None,
     weight_decay=0.0,
     peer_normalization=0.0,
+    collaboration=0.0,
     training_mode="joint",
     inner_steps=1,
     readout_learning_rate=None,

@@ -67,6 +67,21 @@ def set_gradient(parameter, gradient):
     parameter.grad = gradient
 
 
+def collaborative_shares(goodness, threshold, weight):
+    """Each layer's share of a collaborative goodness (Lorberbom et al. 2023):
+    ``weight`` times the sum of every other layer's goodness above
+    ``threshold``. ``goodness`` holds one tensor per layer, all of one shape.
+
+    A layer's loss then reads its own goodness plus this share, which it
+    treats as a constant: the layers learn to be good together, while no
+    gradient crosses from one to another. With every layer at the threshold
+    the share is zero, so a threshold loss keeps its meaning.
+    """
+    excess = [layer_goodness - threshold for layer_goodness in goodness]
+    total = torch.stack(excess).sum(dim=0)
+    return [(total - own).mul_(weight) for own in excess]
+
+
 class FFLayer(nn.Module):
     """A fully connected ReLU layer trained by its own goodness loss.
 
@@ -285,11 +300,17 @@ class FFLayer(nn.Module):
             per_sample = per_sample.mean(dim=0)
         return (per_sample * sample_weight).mean()
 
-    def loss_and_gradient(self, layer_pass, sample_weight, peer_normalization=0.0):
+    def loss_and_gradient(
+        self, layer_pass, sample_weight, peer_normalization=0.0, others=None
+    ):
         """The layer's loss on a pass of positive rows, then one or more blocks
         of as many negative ones, and its derivative with respect to the
         pre-activations. Each negative pairs with its row's positive, and the
         losses of a row's negatives are averaged.
+
+        ``others``, if given, ``(n_copies, n_rows)`` like the goodness, is added
+        to the layer's goodness in the loss as a constant: the other layers'
+        share of a collaborative goodness (see :func:`collaborative_shares`).
 
         The derivative with respect to the activity is also the one with respect
         to the pre-activation where the ReLU is on, and the goodness's is zero
@@ -301,6 +322,8 @@ class FFLayer(nn.Module):
         n_rows = sample_weight.shape[0]
         activity, sum_squares = layer_pass.activity, layer_pass.sum_squares
         goodness = self.goodness(activity, sum_squares).view(-1, n_rows)
+        if others is not None:
+            goodness = goodness + others
         negatives = goodness[1:]
         per_sample, d_positive, d_negative = self.layer_loss.gradients(
             goodness[0].expand_as(negatives), negatives

@@ -1,6 +1,7 @@
 """The stack of Forward-Forward layers, its training step and its label scores."""
 
 from contextlib import nullcontext
+from itertools import repeat
 
 import numpy as np
 import torch
@@ -10,7 +11,14 @@ from .averaging import WeightAverage, decay_per_step
 from .config import SETTINGS_OF_OLDER_NETWORKS, flat, split_settings
 from .first_layer import LabelledFirstLayer, PreparedRows, prepare_training_rows
 from .graphs import WARMUP_STEPS, capture_step, replay_pays_off, side_stream
-from .layer import GLOBAL, NEUTRAL, FFLayer, set_gradient, unit_rms_scale
+from .layer import (
+    GLOBAL,
+    NEUTRAL,
+    FFLayer,
+    collaborative_shares,
+    set_gradient,
+    unit_rms_scale,
+)
 from .negatives import NEGATIVE_SAMPLERS
 from .optim import make_optimizer, step_together
 from .overlay import make_overlay
@@ -73,6 +81,10 @@ class FFNetwork:
         L2 penalty on the weights (not the biases) of every layer and the readout.
     peer_normalization : float
         Weight of the peer-normalisation term in every layer's loss.
+    collaboration : float
+        Weight of the other layers' goodness in each layer's loss (see
+        :func:`~.layer.collaborative_shares`); ``0``: each layer alone. Joint
+        training only.
     training_mode : {"joint", "greedy"}
         ``"joint"``: every layer steps once per optimizer step, on the same
         forward pass. ``"greedy"``: the first layer takes all its steps on a
@@ -389,9 +401,14 @@ class FFNetwork:
             passes = self._passes(
                 first.for_labels_and_measure(labels), labels=labels.view(-1)
             )
+            shares = repeat(None)
+            if self.hyperparameters.collaboration and len(self.layers) > 1:
+                # Every layer's goodness is needed before any layer's loss.
+                passes = list(passes)
+                shares = self._collaborative_shares(passes, len(sample_weight))
             losses = [
-                self._layer_gradients(index, first, layer_pass, sample_weight)
-                for index, (_, layer_pass) in enumerate(passes)
+                self._layer_gradients(index, first, layer_pass, sample_weight, share)
+                for index, ((_, layer_pass), share) in enumerate(zip(passes, shares))
             ]
             step_together(self.optimizers if step == 0 else layer_optimizers)
             total = losses if total is None else [a + b for a, b in zip(total, losses)]
@@ -424,12 +441,25 @@ class FFNetwork:
             below.activity, below.sum_squares, labels.view(-1)
         )
 
-    def _layer_gradients(self, index, first, layer_pass, sample_weight):
+    def _collaborative_shares(self, passes, n_rows):
+        """Each layer's share of the collaborative goodness on ``passes``, one
+        ``(n_copies, n_rows)`` tensor per layer (see ``collaboration``)."""
+        goodness = [
+            layer.goodness(layer_pass.activity, layer_pass.sum_squares).view(-1, n_rows)
+            for layer, layer_pass in passes
+        ]
+        settings = self.hyperparameters
+        return collaborative_shares(
+            goodness, settings.threshold, settings.collaboration
+        )
+
+    def _layer_gradients(self, index, first, layer_pass, sample_weight, share=None):
         """Set layer ``index``'s gradients from its own loss on ``layer_pass``
-        (positive rows first, then negative); returns the loss."""
+        (positive rows first, then negative), its goodness plus ``share`` if
+        given; returns the loss."""
         layer = self.layers[index]
         loss, d_pre = layer.loss_and_gradient(
-            layer_pass, sample_weight, self.hyperparameters.peer_normalization
+            layer_pass, sample_weight, self.hyperparameters.peer_normalization, share
         )
         (first if index == 0 else layer).set_gradients(layer_pass, d_pre)
         return loss
