@@ -26,6 +26,9 @@ Configurations:
 - ``default-all-negatives``: with ``negatives="all"``.
 - ``default-collaborative``: with collaborative Forward-Forward
   (``collaboration=1.0``, Lorberbom et al. 2023).
+- ``default-2x500-collaborative``: the defaults as they ship (rate 0.005,
+  averaged weights) on 784-500-500 with collaborative Forward-Forward: would
+  the defaults gain from a second layer that collaborates?
 - ``default-threshold``: with Hinton's threshold loss (``loss="threshold"``),
   which was the default before the SymBa loss.
 - ``keras-example``: :func:`skff.recipes.keras_example`, the Keras example's
@@ -157,6 +160,12 @@ def configurations(seed=0):
         "default-ffcl": (two_layers(label_forwarding="every_layer"), None),
         "default-all-negatives": (two_layers(negatives="all"), None),
         "default-collaborative": (two_layers(collaboration=1.0), None),
+        "default-2x500-collaborative": (
+            lambda: ForwardForwardClassifier(
+                hidden_layer_sizes=(500, 500), collaboration=1.0, random_state=seed
+            ),
+            None,
+        ),
         "default-threshold": (two_layers(loss="threshold"), None),
         "keras-example": (lambda: keras_example(random_state=seed), 2),
         "hinton": (lambda: hinton_2022(random_state=seed), None),

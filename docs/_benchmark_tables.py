@@ -202,6 +202,7 @@ VARIANTS = {
     ),
     "default-ffcl": ('``label_forwarding="every_layer"``', "vs_mlp_suite_ffcl"),
     "default-all-negatives": ('``negatives="all"``', "vs_mlp_suite_all_negatives"),
+    "default-collaborative": ("``collaboration=1.0``", "vs_mlp_suite_collaborative"),
 }
 
 
@@ -253,14 +254,15 @@ def variants_table(path=RESULTS / "mnist_accuracy.json"):
     ]
     text = (
         "The defaults on the network they had before one layer of 1000 "
-        "(784-500-500 on MNIST, 30 epochs; label forwarding needs a second "
-        "layer) with one research variant each: ``python "
+        "(784-500-500 on MNIST, 30 epochs; label forwarding and collaboration "
+        "need a second layer) with one research variant each: ``python "
         "benchmarks/mnist_accuracy.py CONFIG --seed N`` and ``python "
         "benchmarks/vs_mlp_suite.py --quick --param NAME=VALUE --param "
         "hidden_layer_sizes='(500, 500)' --param learning_rate_init=0.003 "
+        "--param averaging_epochs=0.0 "
         "--output benchmarks/results/vs_mlp_suite_VARIANT.json`` (the suites "
-        "ran when these were the defaults, without the last two ``--param``; "
-        "the MNIST runs set the rate too). Some "
+        "but collaboration's ran when these were the defaults, without the "
+        "last three ``--param``; the MNIST runs set the rate too). Some "
         "runs trained beside others, so the time ratios are rough.\n\n"
     )
     return text + _table(header, rows)
