@@ -142,9 +142,10 @@ class ForwardForwardClassifier(ClassifierMixin, CallbackSupportMixin, BaseEstima
         goodness plus ``collaboration`` times the sum of every other layer's
         goodness above ``threshold``, on the same batch, which it takes as a
         given: the layers learn to tell positive from negative data together,
-        and still no gradient crosses from one layer to another. ``1.0`` is the
-        paper's full collaboration; ``0`` trains each layer alone, and so does
-        any value with one layer. Needs ``training_mode="joint"``.
+        and still no gradient crosses from one layer to another. ``1.0`` weighs
+        the other layers' goodness as the layer's own; ``0`` trains each layer
+        alone, and so does any value with one layer. Needs
+        ``training_mode="joint"``.
 
     prediction_layers : {"all", "skip_first"} or array-like of int, default="all"
         Layers whose goodness is summed by ``prediction="goodness"`` and whose

@@ -301,14 +301,14 @@ class FFLayer(nn.Module):
         return (per_sample * sample_weight).mean()
 
     def loss_and_gradient(
-        self, layer_pass, sample_weight, peer_normalization=0.0, others=None
+        self, layer_pass, sample_weight, peer_normalization=0.0, share=None
     ):
         """The layer's loss on a pass of positive rows, then one or more blocks
         of as many negative ones, and its derivative with respect to the
         pre-activations. Each negative pairs with its row's positive, and the
         losses of a row's negatives are averaged.
 
-        ``others``, if given, ``(n_copies, n_rows)`` like the goodness, is added
+        ``share``, if given, ``(n_copies, n_rows)`` like the goodness, is added
         to the layer's goodness in the loss as a constant: the other layers'
         share of a collaborative goodness (see :func:`collaborative_shares`).
 
@@ -322,8 +322,8 @@ class FFLayer(nn.Module):
         n_rows = sample_weight.shape[0]
         activity, sum_squares = layer_pass.activity, layer_pass.sum_squares
         goodness = self.goodness(activity, sum_squares).view(-1, n_rows)
-        if others is not None:
-            goodness = goodness + others
+        if share is not None:
+            goodness = goodness + share
         negatives = goodness[1:]
         per_sample, d_positive, d_negative = self.layer_loss.gradients(
             goodness[0].expand_as(negatives), negatives
