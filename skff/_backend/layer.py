@@ -301,16 +301,18 @@ class FFLayer(nn.Module):
         return (per_sample * sample_weight).mean()
 
     def loss_and_gradient(
-        self, layer_pass, sample_weight, peer_normalization=0.0, share=None
+        self, layer_pass, sample_weight, peer_normalization=0.0, goodness=None
     ):
         """The layer's loss on a pass of positive rows, then one or more blocks
         of as many negative ones, and its derivative with respect to the
         pre-activations. Each negative pairs with its row's positive, and the
         losses of a row's negatives are averaged.
 
-        ``share``, if given, ``(n_copies, n_rows)`` like the goodness, is added
-        to the layer's goodness in the loss as a constant: the other layers'
-        share of a collaborative goodness (see :func:`collaborative_shares`).
+        ``goodness``, if given, ``(n_copies, n_rows)``, is the goodness the loss
+        reads, computed by the caller from this pass: with collaboration, the
+        layer's own plus the other layers' share as a constant (see
+        :func:`collaborative_shares`). The derivative is still taken through
+        the layer's own goodness only.
 
         The derivative with respect to the activity is also the one with respect
         to the pre-activation where the ReLU is on, and the goodness's is zero
@@ -321,9 +323,8 @@ class FFLayer(nn.Module):
         """
         n_rows = sample_weight.shape[0]
         activity, sum_squares = layer_pass.activity, layer_pass.sum_squares
-        goodness = self.goodness(activity, sum_squares).view(-1, n_rows)
-        if share is not None:
-            goodness = goodness + share
+        if goodness is None:
+            goodness = self.goodness(activity, sum_squares).view(-1, n_rows)
         negatives = goodness[1:]
         per_sample, d_positive, d_negative = self.layer_loss.gradients(
             goodness[0].expand_as(negatives), negatives

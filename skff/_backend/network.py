@@ -401,14 +401,14 @@ class FFNetwork:
             passes = self._passes(
                 first.for_labels_and_measure(labels), labels=labels.view(-1)
             )
-            shares = repeat(None)
+            scored = repeat(None)
             if self.hyperparameters.collaboration and len(self.layers) > 1:
                 # Every layer's goodness is needed before any layer's loss.
                 passes = list(passes)
-                shares = self._collaborative_shares(passes, len(sample_weight))
+                scored = self._collaborative_goodness(passes, len(sample_weight))
             losses = [
-                self._layer_gradients(index, first, layer_pass, sample_weight, share)
-                for index, ((_, layer_pass), share) in enumerate(zip(passes, shares))
+                self._layer_gradients(index, first, layer_pass, sample_weight, goodness)
+                for index, ((_, layer_pass), goodness) in enumerate(zip(passes, scored))
             ]
             step_together(self.optimizers if step == 0 else layer_optimizers)
             total = losses if total is None else [a + b for a, b in zip(total, losses)]
@@ -441,25 +441,27 @@ class FFNetwork:
             below.activity, below.sum_squares, labels.view(-1)
         )
 
-    def _collaborative_shares(self, passes, n_rows):
-        """Each layer's share of the collaborative goodness on ``passes``, one
-        ``(n_copies, n_rows)`` tensor per layer (see ``collaboration``)."""
+    def _collaborative_goodness(self, passes, n_rows):
+        """The goodness each layer's loss reads on ``passes`` under
+        collaboration: its own plus its share of the others', one
+        ``(n_copies, n_rows)`` tensor per layer, each goodness computed once."""
         goodness = [
             layer.goodness(layer_pass.activity, layer_pass.sum_squares).view(-1, n_rows)
             for layer, layer_pass in passes
         ]
         settings = self.hyperparameters
-        return collaborative_shares(
+        shares = collaborative_shares(
             goodness, settings.threshold, settings.collaboration
         )
+        return [own + share for own, share in zip(goodness, shares)]
 
-    def _layer_gradients(self, index, first, layer_pass, sample_weight, share=None):
+    def _layer_gradients(self, index, first, layer_pass, sample_weight, goodness=None):
         """Set layer ``index``'s gradients from its own loss on ``layer_pass``
-        (positive rows first, then negative), its goodness plus ``share`` if
-        given; returns the loss."""
+        (positive rows first, then negative), reading ``goodness`` if given
+        (else the layer's own); returns the loss."""
         layer = self.layers[index]
         loss, d_pre = layer.loss_and_gradient(
-            layer_pass, sample_weight, self.hyperparameters.peer_normalization, share
+            layer_pass, sample_weight, self.hyperparameters.peer_normalization, goodness
         )
         (first if index == 0 else layer).set_gradients(layer_pass, d_pre)
         return loss
