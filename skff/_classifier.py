@@ -1,6 +1,7 @@
 """ForwardForwardClassifier: the scikit-learn facade over :mod:`skff._backend`."""
 
 import copy
+import math
 import time
 import warnings
 from numbers import Integral, Real
@@ -679,6 +680,7 @@ class ForwardForwardClassifier(ClassifierMixin, CallbackSupportMixin, BaseEstima
 
         X_val = y_val = None
         if self.early_stopping and not incremental:
+            _check_validation_split(encoded, self.validation_fraction)
             X, X_val, encoded, y_val, sample_weight, _ = train_test_split(
                 X,
                 encoded,
@@ -1254,6 +1256,28 @@ def _check_weighted_classes(y, sample_weight):
         raise ValueError(
             "Forward-Forward needs samples of at least 2 classes with a positive "
             f"sample_weight, but only {len(weighted)} class has one."
+        )
+
+
+def _check_validation_split(encoded, validation_fraction):
+    """Say why early stopping's stratified hold-out cannot be drawn, if it cannot."""
+    counts = np.bincount(encoded)
+    counts = counts[counts > 0]
+    n_rows, n_classes = len(encoded), len(counts)
+    n_validation = math.ceil(validation_fraction * n_rows)
+    if min(n_validation, n_rows - n_validation) < n_classes:
+        raise ValueError(
+            f"early_stopping=True holds out validation_fraction={validation_fraction} "
+            f"of the {n_rows} training rows ({n_validation} rows), stratified by "
+            f"class, and trains on the rest; each part needs a row of every one of "
+            f"the {n_classes} classes. Set validation_fraction so that both parts "
+            f"have at least {n_classes} rows, or early_stopping=False."
+        )
+    if counts.min() < 2:
+        raise ValueError(
+            "early_stopping=True holds out a validation set stratified by class, "
+            "which needs at least 2 rows of every class, but a class has only "
+            "1. Set early_stopping=False, or give every class 2 rows or more."
         )
 
 

@@ -288,3 +288,22 @@ def test_one_row_and_one_feature():
         ForwardForwardClassifier(**TINY).fit([[1.0]], [0])
     clf = fit_and_predict([[0.0], [1.0]], ["no", "yes"])
     assert clf.n_features_in_ == 1
+
+
+def test_early_stopping_says_when_its_hold_out_cannot_hold_every_class():
+    X = np.random.default_rng(0).normal(size=(100, 3))
+    y = np.arange(100) % 20  # 10 validation rows for 20 classes
+    clf = ForwardForwardClassifier(**TINY, early_stopping=True)
+    with pytest.raises(ValueError, match="100 training rows.*20 classes"):
+        clf.fit(X, y)
+    # A larger hold-out has a row of every class, and the fit goes through.
+    clf.set_params(validation_fraction=0.25).fit(X, y)
+    assert len(clf.validation_scores_) == TINY["max_iter"]
+
+
+def test_early_stopping_says_when_a_class_has_one_row():
+    X = np.random.default_rng(0).normal(size=(41, 3))
+    y = np.r_[np.arange(40) % 2, 2]
+    clf = ForwardForwardClassifier(**TINY, early_stopping=True)
+    with pytest.raises(ValueError, match="a class has only 1"):
+        clf.fit(X, y)
