@@ -141,9 +141,11 @@ def warm_up(skff_params):
     return seconds
 
 
-def evaluate(X, y, skff_params):
-    """Cross-validated accuracy and fit time of both models on one set."""
-    folds = StratifiedKFold(N_FOLDS, shuffle=True, random_state=0)
+def evaluate(X, y, skff_params, folds=None):
+    """Cross-validated accuracy and fit time of both models on one set, by
+    ``folds`` (default: stratified 5-fold, shuffled with ``random_state=0``)."""
+    if folds is None:
+        folds = StratifiedKFold(N_FOLDS, shuffle=True, random_state=0)
     result = {}
     for name, model in models(skff_params).items():
         scores = cross_validate(model, X, y, cv=folds, n_jobs=1)
@@ -191,34 +193,14 @@ def main():
         help=f"only the sets of at most {QUICK_MAX_ROWS} rows",
     )
     parser.add_argument("--sets", nargs="+", help="only these sets, by name")
-    parser.add_argument(
-        "--param",
-        action="append",
-        default=[],
-        metavar="NAME=VALUE",
-        help="a ForwardForwardClassifier parameter (a Python literal)",
-    )
-    parser.add_argument("--output", help="default: results/vs_mlp_suite.json")
+    add_variant_arguments(parser, "vs_mlp_suite.json")
     args = parser.parse_args()
-    skff_params = {
-        key: ast.literal_eval(value)
-        for key, value in (item.split("=", 1) for item in args.param)
-    }
-    output = Path(args.output) if args.output else RESULTS / "vs_mlp_suite.json"
-    if skff_params and not args.output:
-        parser.error("--param needs --output: the defaults' results stay as they are")
+    skff_params, output = variant_and_output(parser, args, "vs_mlp_suite.json")
 
     warnings.simplefilter("ignore", ConvergenceWarning)
     # A 50-class set of 200 rows has 4 rows per class, fewer than the folds.
     warnings.filterwarnings("ignore", message="The least populated class")
-    report = dict(
-        command="python benchmarks/vs_mlp_suite.py " + " ".join(sys.argv[1:]),
-        machine=machine_info(),
-        skff_params={key: repr(value) for key, value in skff_params.items()},
-        warmup_seconds=warm_up(skff_params),
-        sets={},
-    )
-    print(f"{report['command']}\non {report['machine']['cpu']}", flush=True)
+    report = new_report("vs_mlp_suite.py", skff_params)
     print(
         f"{'set':<30} {'skff':>6} {'mlp':>6} {'gap':>6} {'skff s':>7} "
         f"{'mlp s':>7} {'ratio':>6}"
@@ -246,6 +228,50 @@ def main():
             f"{result['fit_time_ratio']:6.2f}",
             flush=True,
         )
+    write_report(report, output)
+
+
+def new_report(script, skff_params, **about):
+    """A report with no sets yet: the command, the machine, ``about`` and the
+    warm-up's seconds (printed: the command and the machine)."""
+    report = dict(
+        command=f"python benchmarks/{script} " + " ".join(sys.argv[1:]),
+        machine=machine_info(),
+        **about,
+        skff_params={key: repr(value) for key, value in skff_params.items()},
+        warmup_seconds=warm_up(skff_params),
+        sets={},
+    )
+    print(f"{report['command']}\non {report['machine']['cpu']}", flush=True)
+    return report
+
+
+def add_variant_arguments(parser, default_output):
+    """``--param NAME=VALUE`` (repeatable) and ``--output``."""
+    parser.add_argument(
+        "--param",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="a ForwardForwardClassifier parameter (a Python literal)",
+    )
+    parser.add_argument("--output", help=f"default: results/{default_output}")
+
+
+def variant_and_output(parser, args, default_output):
+    """The skff parameters ``--param`` changes, and the file to write; a
+    variant must name its own file, so that the defaults' stays as it is."""
+    skff_params = {
+        key: ast.literal_eval(value)
+        for key, value in (item.split("=", 1) for item in args.param)
+    }
+    if skff_params and not args.output:
+        parser.error("--param needs --output: the defaults' results stay as they are")
+    return skff_params, Path(args.output) if args.output else RESULTS / default_output
+
+
+def write_report(report, output):
+    """Summarise the sets, write the JSON and its heat maps, print the summary."""
     report["summary"] = summarise(report["sets"])
     output.parent.mkdir(exist_ok=True)
     output.write_text(json.dumps(report, indent=1))
@@ -257,10 +283,11 @@ def main():
         f"{summary['geometric_mean_fit_time_ratio']:.2f}x MLPClassifier's "
         f"(geometric mean). Wrote {output}"
     )
-    _plot(report, output.with_suffix(".png"))
+    plot(report, output.with_suffix(".png"))
 
 
-def _plot(report, path):
+def plot(report, path):
+    """Heat maps of the accuracy gap and the fit-time ratio, one row per set."""
     plt = agg_pyplot()
     if plt is None:
         return
@@ -303,7 +330,8 @@ def _plot(report, path):
     gap_axes.set_yticks(range(len(names)), names, fontsize=8)
     summary = report["summary"]
     figure.suptitle(
-        "ForwardForwardClassifier() vs MLPClassifier(), 5-fold CV, both after "
+        "ForwardForwardClassifier() vs MLPClassifier(), "
+        f"{report.get('protocol', '5-fold CV')}, both after "
         f"StandardScaler\n{summary['n_within_tolerance']} of {summary['n_sets']} "
         f"sets within {TOLERANCE_POINTS:g} point; fit time "
         f"{summary['geometric_mean_fit_time_ratio']:.2f}x (geometric mean); "
