@@ -58,6 +58,10 @@ Configurations:
   Forward-Forward (``collaboration=1.0``, Lorberbom et al. 2023): each layer's
   loss reads the sum of every layer's goodness, its own the only part it
   learns from.
+- ``hinton-homogeneous``: ``hinton-averaged`` with the defaults' first layer
+  (``input_normalization="homogeneous"``): a constant input appended before
+  each row is normalised, so that the layer still sees the row's length (the
+  amount of ink), which the recipe's row normalisation discards.
 - ``hinton-100``: ``hinton`` for 100 epochs, as many as Hinton's own code runs.
 - ``hinton-readout-decay``: ``hinton`` with the readout's weight decay at 0.003,
   three times the layers', as in Hinton's code.
@@ -182,6 +186,10 @@ def configurations(seed=0):
         ),
         "hinton-ffcl": (averaged_hinton(label_forwarding="every_layer"), None),
         "hinton-collaborative": (averaged_hinton(collaboration=1.0), None),
+        "hinton-homogeneous": (
+            averaged_hinton(input_normalization="homogeneous"),
+            None,
+        ),
         "hinton-100": (lambda: hinton_2022(max_iter=100, random_state=seed), None),
         "hinton-readout-decay": (
             lambda: hinton_2022(readout_weight_decay=0.003, random_state=seed),
@@ -409,7 +417,7 @@ def _plot(report, path):
         name: run
         for name, run in report["runs"].items()
         if "-seed" not in name and not any(mark in name for mark in SUPERSEDED)
-    }
+    } or dict(report["runs"])  # a file of other seeds' runs only: all of them
     colours = plt.get_cmap("tab20").colors
     for (name, run), colour in zip(shown.items(), colours * 2):
         error = 100 * np.array(run["test_error"])
