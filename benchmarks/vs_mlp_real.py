@@ -36,14 +36,14 @@ import tarfile
 import warnings
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 from sklearn.exceptions import ConvergenceWarning
-from sklearn.model_selection import RepeatedStratifiedKFold
 from vs_mlp_suite import (
+    PROTOCOL,
     add_variant_arguments,
     evaluate,
     new_report,
+    shape_of,
     variant_and_output,
     write_report,
 )
@@ -88,8 +88,6 @@ SETS = {
     "car": (["Ecdat/Car"], "choice", [], "stated car choice, of 6"),
     "males": (["Ecdat/Males"], "union", ["nr"], "young men in a union"),
 }
-REPEATED_BELOW_ROWS = 1_000
-N_REPEATS = 3
 
 
 def csv_reader(data_dir=None):
@@ -124,11 +122,6 @@ def load(name, read):
     return X, y.astype(str).to_numpy()
 
 
-def folds_for(n_rows):
-    repeats = N_REPEATS if n_rows < REPEATED_BELOW_ROWS else 1
-    return RepeatedStratifiedKFold(n_splits=5, n_repeats=repeats, random_state=0)
-
-
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", help="Rdatasets' csv/ folder (default: pydataset's)")
@@ -139,28 +132,21 @@ def main():
     read = csv_reader(args.data)
 
     warnings.simplefilter("ignore", ConvergenceWarning)
-    protocol = f"5-fold CV ({N_REPEATS} times under {REPEATED_BELOW_ROWS:,} rows)"
-    report = new_report("vs_mlp_real.py", skff_params, protocol=protocol)
+    report = new_report("vs_mlp_real.py", skff_params, protocol=PROTOCOL)
     print(
         f"{'set':<14} {'rows':>5} {'cols':>4} {'skff':>6} {'mlp':>6} {'gap':>6} "
         f"{'major':>6} {'ratio':>6}"
     )
     for name in args.sets or SETS:
         X, y = load(name, read)
-        result = evaluate(X, y, skff_params, folds_for(len(y)))
-        _, counts = np.unique(y, return_counts=True)
-        report["sets"][name] = dict(
-            description=f"{'+'.join(SETS[name][0])}: {SETS[name][3]}",
-            n_samples=int(X.shape[0]),
-            n_features=int(X.shape[1]),
-            n_classes=int(counts.size),
-            majority_class_accuracy=float(counts.max() / counts.sum()),
-            **result,
-        )
+        result = evaluate(X, y, skff_params)
+        shape = shape_of(X, y)
+        description = f"{'+'.join(SETS[name][0])}: {SETS[name][3]}"
+        report["sets"][name] = dict(description=description, **shape, **result)
         print(
             f"{name:<14} {X.shape[0]:5d} {X.shape[1]:4d} "
             f"{result['skff']['accuracy']:6.3f} {result['mlp']['accuracy']:6.3f} "
-            f"{result['gap_points']:+6.1f} {counts.max() / counts.sum():6.3f} "
+            f"{result['gap_points']:+6.1f} {shape['majority_class_accuracy']:6.3f} "
             f"{result['fit_time_ratio']:6.2f}",
             flush=True,
         )

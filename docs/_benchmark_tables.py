@@ -46,10 +46,18 @@ def suite_table(path=RESULTS / "vs_mlp_suite.json"):
         f"Fit time **{summary['geometric_mean_fit_time_ratio']:.2f}x** "
         "MLPClassifier's (geometric mean over the sets).\n\n"
     )
+    if "protocol" in result:
+        text += f"Scored by {result['protocol']}."
+        first = summary.get("behind_by_more_than_tolerance_in_first_repeat")
+        if first is not None:
+            first = ", ".join(f"{k} ({v:+.1f})" for k, v in first.items()) or "none"
+            text += f" By the first repeat alone (one 5-fold CV), behind on {first}."
+        text += "\n\n"
+    has_majority = any("majority_class_accuracy" in e for e in result["sets"].values())
     rows = []
     for name, entry in result["sets"].items():
         if "skff" not in entry:
-            rows.append([name, "", "", "", "skipped", "", "", ""])
+            rows.append([name, "", "", "", "skipped", *[""] * (3 + has_majority)])
             continue
         shape = f"{entry['n_samples']} x {entry['n_features']}, {entry['n_classes']}"
         majority = entry.get("majority_class_accuracy")
@@ -66,7 +74,6 @@ def suite_table(path=RESULTS / "vs_mlp_suite.json"):
                 f"{entry['fit_time_ratio']:.2f}",
             ]
         )
-    has_majority = any("majority_class_accuracy" in e for e in result["sets"].values())
     header = [
         "set",
         "rows x features, classes",
