@@ -68,14 +68,21 @@ def _time_to_accuracy():
 
 
 def _suite():
+    """The suite's summary, and its first repeat's (one 5-fold CV)."""
     summary = _load("vs_mlp_suite.json")["summary"]
     behind = [abs(gap) for gap in summary["behind_by_more_than_tolerance"].values()]
+    first = summary["behind_by_more_than_tolerance_in_first_repeat"]
     counts = [summary["n_within_tolerance"], summary["n_sets"]]
-    return [*counts, summary["mean_gap_points"], *behind]
+    first_counts = [summary["n_sets"] - len(first), *map(abs, first.values())]
+    return [*counts, summary["mean_gap_points"], *behind, *first_counts]
 
 
 def _suite_time():
-    return [_load("vs_mlp_suite.json")["summary"]["geometric_mean_fit_time_ratio"]]
+    """The suite's time ratio, and that of its run of one 5-fold CV."""
+    return [
+        _load(name)["summary"]["geometric_mean_fit_time_ratio"]
+        for name in ("vs_mlp_suite.json", "vs_mlp_suite_one_cv.json")
+    ]
 
 
 def _real_sets():
