@@ -36,7 +36,6 @@ import tarfile
 import warnings
 from pathlib import Path
 
-import pandas as pd
 from sklearn.exceptions import ConvergenceWarning
 from vs_mlp_suite import (
     PROTOCOL,
@@ -110,6 +109,8 @@ def csv_reader(data_dir=None):
 def load(name, read):
     """``(X, y)`` of one set: identifiers and incomplete rows dropped, text
     columns one-hot encoded."""
+    import pandas as pd  # the benchmark's own need (installed with pydataset)
+
     items, target, dropped, _ = SETS[name]
     frame = pd.concat([pd.read_csv(io.StringIO(read(i))) for i in items])
     frame = frame.drop(columns=[frame.columns[0], *dropped]).dropna()
