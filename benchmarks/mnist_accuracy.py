@@ -62,6 +62,9 @@ Configurations:
   (``input_normalization="homogeneous"``): a constant input appended before
   each row is normalised, so that the layer still sees the row's length (the
   amount of ink), which the recipe's row normalisation discards.
+- ``hinton-slow-readout``: ``hinton-averaged`` with the readout learning at
+  0.003 instead of 0.01: softer beliefs for longer, so softer hard negatives
+  (``hinton-decayed``'s stronger readout decay helped its layers that way).
 - ``hinton-100``: ``hinton`` for 100 epochs, as many as Hinton's own code runs.
 - ``hinton-readout-decay``: ``hinton`` with the readout's weight decay at 0.003,
   three times the layers', as in Hinton's code.
@@ -186,6 +189,10 @@ def configurations(seed=0):
         ),
         "hinton-ffcl": (averaged_hinton(label_forwarding="every_layer"), None),
         "hinton-collaborative": (averaged_hinton(collaboration=1.0), None),
+        "hinton-slow-readout": (
+            averaged_hinton(readout_learning_rate_init=0.003),
+            None,
+        ),
         "hinton-homogeneous": (
             averaged_hinton(input_normalization="homogeneous"),
             None,
