@@ -689,11 +689,6 @@ class ForwardForwardClassifier(ClassifierMixin, CallbackSupportMixin, BaseEstima
                 stratify=encoded,
                 random_state=self._random_state.randint(np.iinfo(np.int32).max),
             )
-            if X_val.shape[0] < 2:
-                raise ValueError(
-                    "The validation set is too small. Increase 'validation_fraction' "
-                    "or the size of your dataset."
-                )
         fit_task = self._init_callback_context(
             max_subtasks=1 if incremental else self.max_iter
         )
