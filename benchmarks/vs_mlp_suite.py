@@ -208,21 +208,22 @@ def evaluate(X, y, skff_params):
     return result
 
 
+def _behind(evaluated, gap):
+    """The sets more than the tolerance behind by their ``gap``, with it."""
+    # Rounded first: a mean over folds 1.0 point behind can come out as
+    # -1.0000000000000009.
+    return {
+        name: round(s[gap], 2)
+        for name, s in evaluated.items()
+        if round(s[gap], 6) < -TOLERANCE_POINTS
+    }
+
+
 def summarise(sets):
     evaluated = {name: s for name, s in sets.items() if "skff" in s}
     ratios = [s["fit_time_ratio"] for s in evaluated.values()]
-    # Rounded first: a mean over folds 1.0 point behind can come out as
-    # -1.0000000000000009.
-    behind = {
-        name: round(s["gap_points"], 2)
-        for name, s in evaluated.items()
-        if round(s["gap_points"], 6) < -TOLERANCE_POINTS
-    }
-    behind_first_repeat = {
-        name: round(s["first_repeat_gap_points"], 2)
-        for name, s in evaluated.items()
-        if round(s.get("first_repeat_gap_points", 0.0), 6) < -TOLERANCE_POINTS
-    }
+    behind = _behind(evaluated, "gap_points")
+    behind_first_repeat = _behind(evaluated, "first_repeat_gap_points")
     return dict(
         n_sets=len(evaluated),
         n_skipped=len(sets) - len(evaluated),
