@@ -197,6 +197,7 @@ def configurations(seed=0):
             averaged_hinton(input_normalization="homogeneous"),
             None,
         ),
+        "hinton-averaged-100": (averaged_hinton(max_iter=100), None),
         "hinton-100": (lambda: hinton_2022(max_iter=100, random_state=seed), None),
         "hinton-readout-decay": (
             lambda: hinton_2022(readout_weight_decay=0.003, random_state=seed),
