@@ -198,6 +198,11 @@ def configurations(seed=0):
             None,
         ),
         "hinton-averaged-100": (averaged_hinton(max_iter=100), None),
+        "hinton-all-layers": (averaged_hinton(prediction_layers="all"), None),
+        "hinton-averaged-fast": (
+            averaged_hinton(learning_rate_init=0.002, readout_learning_rate_init=0.02),
+            None,
+        ),
         "hinton-100": (lambda: hinton_2022(max_iter=100, random_state=seed), None),
         "hinton-readout-decay": (
             lambda: hinton_2022(readout_weight_decay=0.003, random_state=seed),
