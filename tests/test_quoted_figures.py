@@ -143,6 +143,15 @@ def _predict_latency():
     return values
 
 
+def _busy_machine():
+    values = []
+    for load in _load("busy_machine.json")["loads"]:
+        values.append(load["busy_processes"])
+        for seconds in load["median_fit_seconds"].values():
+            values += seconds.values()
+    return values
+
+
 # The first words of each row, and the values it may quote.
 SOURCES = {
     "MNIST test error, defaults": _mnist_defaults,
@@ -157,6 +166,7 @@ SOURCES = {
     "An epoch at equal architecture": _epoch_cost,
     "One `partial_fit` call": _partial_fit_cost,
     "One `predict_proba` call": _predict_latency,
+    "A fit on a busy machine": _busy_machine,
 }
 
 
