@@ -391,6 +391,30 @@ def predict_latency_table(path=RESULTS / "predict_latency.json"):
     return text + _table(header, rows)
 
 
+def busy_machine_table(path=RESULTS / "busy_machine.json"):
+    """Median fit times while busy processes keep some of the cores busy."""
+    result = json.loads(path.read_text())
+    text = _provenance(result["command"], result["machine"])
+    rows = [
+        [
+            name,
+            f"{load['busy_processes']} of {result['cores']}",
+            *(f"{seconds[model]:.2f}" for model in ("skff", "skff_one_thread", "mlp")),
+        ]
+        for load in result["loads"]
+        for name, seconds in load["median_fit_seconds"].items()
+    ]
+    rows.sort(key=lambda row: row[0])  # each data set's loads together
+    header = [
+        "data",
+        "busy cores",
+        "skff, torch's threads (s)",
+        "skff, ``n_threads=1`` (s)",
+        "MLPClassifier (s)",
+    ]
+    return text + _table(header, rows)
+
+
 TABLES = {
     "suite": suite_table,
     "real": lambda: suite_table(RESULTS / "vs_mlp_real.json"),
@@ -402,6 +426,7 @@ TABLES = {
     "epoch_cost": epoch_cost_table,
     "partial_fit_cost": partial_fit_cost_table,
     "predict_latency": predict_latency_table,
+    "busy_machine": busy_machine_table,
 }
 
 
