@@ -199,6 +199,7 @@ def configurations(seed=0):
         ),
         "hinton-averaged-100": (averaged_hinton(max_iter=100), None),
         "hinton-all-layers": (averaged_hinton(prediction_layers="all"), None),
+        "hinton-strong-peer": (averaged_hinton(peer_normalization=0.1), None),
         "hinton-averaged-fast": (
             averaged_hinton(learning_rate_init=0.002, readout_learning_rate_init=0.02),
             None,
