@@ -95,10 +95,11 @@ def busy_cores(n_processes):
 
 def median_fit_seconds(sets):
     """``{set: {model: median seconds}}``, the models fitted in turn."""
-    times = {name: {model: [] for model in models()} for name in sets}
+    makers = models()
+    times = {name: {model: [] for model in makers} for name in sets}
     for _ in range(REPEATS):
         for name, (X, y) in sets.items():
-            for model, make in models().items():
+            for model, make in makers.items():
                 started = time.perf_counter()
                 make().fit(X, y)
                 times[name][model].append(time.perf_counter() - started)

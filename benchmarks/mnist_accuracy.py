@@ -65,6 +65,13 @@ Configurations:
 - ``hinton-slow-readout``: ``hinton-averaged`` with the readout learning at
   0.003 instead of 0.01: softer beliefs for longer, so softer hard negatives
   (``hinton-decayed``'s stronger readout decay helped its layers that way).
+- ``hinton-averaged-100``: ``hinton-averaged`` for 100 epochs instead of 60.
+- ``hinton-all-layers``: ``hinton-averaged`` reading the first layer too
+  (``prediction_layers="all"``), which Hinton leaves out of both readouts.
+- ``hinton-strong-peer``: ``hinton-averaged`` with peer normalisation at 0.1
+  instead of 0.03.
+- ``hinton-averaged-fast``: ``hinton-averaged`` at twice the rates (0.002 for
+  the layers, 0.02 for the readout).
 - ``hinton-100``: ``hinton`` for 100 epochs, as many as Hinton's own code runs.
 - ``hinton-readout-decay``: ``hinton`` with the readout's weight decay at 0.003,
   three times the layers', as in Hinton's code.

@@ -395,16 +395,19 @@ def busy_machine_table(path=RESULTS / "busy_machine.json"):
     """Median fit times while busy processes keep some of the cores busy."""
     result = json.loads(path.read_text())
     text = _provenance(result["command"], result["machine"])
+    loads = result["loads"]
     rows = [
         [
             name,
             f"{load['busy_processes']} of {result['cores']}",
-            *(f"{seconds[model]:.2f}" for model in ("skff", "skff_one_thread", "mlp")),
+            *(
+                f"{load['median_fit_seconds'][name][model]:.2f}"
+                for model in ("skff", "skff_one_thread", "mlp")
+            ),
         ]
-        for load in result["loads"]
-        for name, seconds in load["median_fit_seconds"].items()
+        for name in loads[0]["median_fit_seconds"]
+        for load in loads
     ]
-    rows.sort(key=lambda row: row[0])  # each data set's loads together
     header = [
         "data",
         "busy cores",
