@@ -418,6 +418,36 @@ def busy_machine_table(path=RESULTS / "busy_machine.json"):
     return text + _table(header, rows)
 
 
+def busy_machine_steps_table(path=RESULTS / "busy_machine.json"):
+    """Milliseconds of one training step by batch, on all threads and on one,
+    under each load."""
+    result = json.loads(path.read_text())
+    loads = result["loads"]
+    rows = []
+    for batch in loads[0]["step_milliseconds"]:
+        for load in loads:
+            step = load["step_milliseconds"][batch]
+            rows.append(
+                [
+                    batch,
+                    f"{step['multiply_adds']:,}",
+                    f"{step['activities']:,}",
+                    f"{load['busy_processes']} of {result['cores']}",
+                    f"{step['all_threads']:.2f}",
+                    f"{step['one_thread']:.2f}",
+                ]
+            )
+    header = [
+        "rows a step",
+        "multiply-adds a step",
+        "activities a step",
+        "busy cores",
+        "all threads (ms)",
+        "one thread (ms)",
+    ]
+    return _table(header, rows)
+
+
 TABLES = {
     "suite": suite_table,
     "real": lambda: suite_table(RESULTS / "vs_mlp_real.json"),
@@ -430,6 +460,7 @@ TABLES = {
     "partial_fit_cost": partial_fit_cost_table,
     "predict_latency": predict_latency_table,
     "busy_machine": busy_machine_table,
+    "busy_machine_steps": busy_machine_steps_table,
 }
 
 

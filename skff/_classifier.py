@@ -43,7 +43,7 @@ from ._precision import MIXED_PRECISIONS, matmul_precision
 from ._progress import epoch_progress, print_convergence, print_epoch
 from ._settings import architecture_of, hyperparameters_of
 from ._tensors import resolve_device, to_numpy, to_tensor
-from ._threads import torch_threads
+from ._threads import step_thread_limit, torch_threads
 
 
 class ForwardForwardClassifier(ClassifierMixin, CallbackSupportMixin, BaseEstimator):
@@ -354,8 +354,15 @@ class ForwardForwardClassifier(ClassifierMixin, CallbackSupportMixin, BaseEstima
         and prediction; the caller's setting is restored afterwards. ``None``
         uses torch's current count, which already follows ``OMP_NUM_THREADS``,
         joblib's and Dask's per-worker limits and ``threadpoolctl``; a number
-        only lowers it. Set it to 1 for bit-identical results across machines
-        with different core counts, or to share a machine between fits.
+        only lowers it. A fit on the CPU whose training steps are too small to
+        gain from a second thread (at most 2**20 multiply-adds in a step's
+        products and 2**16 activities in its layers, for one label a row: 32
+        rows of 30 features into 1000 units) runs on one thread whatever the
+        limit: threads that wait for each other at every operation of such a
+        step make it several times slower as soon as another process holds a
+        core. Set it
+        to 1 for bit-identical results across machines with different core
+        counts, or to share a machine between fits.
 
     verbose : int, default=0
         When positive, print one line per epoch: the loss, each layer's loss,
@@ -694,7 +701,10 @@ class ForwardForwardClassifier(ClassifierMixin, CallbackSupportMixin, BaseEstima
         )
         task = dict(X=X, y=lambda: self.classes_[encoded], metadata=None)
         fit_task.call_on_fit_task_begin(estimator=self, **task)
-        with matmul_precision(self.mixed_precision, device.type):
+        with (
+            matmul_precision(self.mixed_precision, device.type),
+            torch_threads(self._fit_thread_limit(X.shape[0], device)),
+        ):
             self._run_epochs(
                 X,
                 encoded,
@@ -717,6 +727,25 @@ class ForwardForwardClassifier(ClassifierMixin, CallbackSupportMixin, BaseEstima
             estimator=self, **task, reconstruction_attributes={}
         )
         return self
+
+    def _batch_rows(self, n_rows):
+        """Rows per training batch on ``n_rows`` rows."""
+        batch_size = self.batch_size
+        if batch_size == "auto":
+            batch_size = auto_batch_size(n_rows)
+        return min(batch_size, n_rows)
+
+    def _fit_thread_limit(self, n_rows, device):
+        """One thread for a fit on ``n_rows`` rows on the CPU whose steps are
+        too small to gain from more (see ``n_threads``), else no limit beyond
+        the caller's."""
+        if device.type != "cpu":
+            return None
+        rows, network = self._batch_rows(n_rows), self.network_
+        return step_thread_limit(
+            rows * network.multiply_adds_per_row(),
+            rows * network.activities_per_row(),
+        )
 
     def _set_classes(self, y, first_call):
         labels = unique_labels(y)
@@ -820,10 +849,7 @@ class ForwardForwardClassifier(ClassifierMixin, CallbackSupportMixin, BaseEstima
         sample_weight = sample_weight / (mean_weight if mean_weight > 0 else 1.0)
         data = [to_tensor(array, device) for array in (X, y, sample_weight)]
         training_rows = network.training_rows(data[0])
-        batch_size = self.batch_size
-        if batch_size == "auto":
-            batch_size = auto_batch_size(X.shape[0])
-        batch_size = min(batch_size, X.shape[0])
+        batch_size = self._batch_rows(X.shape[0])
         early_stopping = X_val is not None
         self._start_stopping_criterion(early_stopping)
 

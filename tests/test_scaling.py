@@ -10,6 +10,12 @@ from sklearn.preprocessing import StandardScaler
 from threadpoolctl import threadpool_limits
 
 from skff import ForwardForwardClassifier
+from skff._backend.network import FFNetwork
+from skff._threads import (
+    SMALL_STEP_ACTIVITIES,
+    SMALL_STEP_MULTIPLY_ADDS,
+    step_thread_limit,
+)
 
 
 @pytest.fixture(scope="module")
@@ -77,6 +83,76 @@ def test_n_threads_bounds_torch_during_fit_and_predict(data, monkeypatch):
     clf.fit(X, y)
     assert seen == [1]
     assert torch.get_num_threads() == before
+
+
+@pytest.fixture
+def two_torch_threads():
+    before = torch.get_num_threads()
+    torch.set_num_threads(2)
+    yield
+    torch.set_num_threads(before)
+
+
+def _threads_of_training_steps(monkeypatch, clf, X, y):
+    """Fit ``clf`` and return torch's thread count in each training epoch."""
+    seen = []
+    original = FFNetwork.train_epoch
+
+    def recording(network, *args, **kwargs):
+        seen.append(torch.get_num_threads())
+        return original(network, *args, **kwargs)
+
+    monkeypatch.setattr(FFNetwork, "train_epoch", recording)
+    clf.fit(X, y)
+    return seen
+
+
+def test_small_training_steps_run_on_one_thread(data, monkeypatch, two_torch_threads):
+    X, y = data  # 400 rows: batches of 80 rows of 10 features into 100 units
+    clf = ForwardForwardClassifier(hidden_layer_sizes=(100,), max_iter=2)
+    network = clf.fit(X, y).network_
+    assert 80 * network.multiply_adds_per_row() <= SMALL_STEP_MULTIPLY_ADDS
+    assert 80 * network.activities_per_row() <= SMALL_STEP_ACTIVITIES
+    assert _threads_of_training_steps(monkeypatch, clf, X, y) == [1, 1]
+    assert torch.get_num_threads() == 2
+
+
+def test_steps_of_many_multiply_adds_keep_every_thread(monkeypatch, two_torch_threads):
+    # Batches of 32 rows of 4000 features into 16 units: few activities.
+    X, y = make_classification(n_samples=160, n_features=4000, random_state=0)
+    clf = ForwardForwardClassifier(hidden_layer_sizes=(16,), max_iter=1)
+    network = clf.fit(X, y).network_
+    assert 32 * network.multiply_adds_per_row() > SMALL_STEP_MULTIPLY_ADDS
+    assert 32 * network.activities_per_row() <= SMALL_STEP_ACTIVITIES
+    assert _threads_of_training_steps(monkeypatch, clf, X, y) == [2]
+
+
+def test_steps_of_many_activities_keep_every_thread(monkeypatch, two_torch_threads):
+    # Batches of 128 rows of 2 features into 1000 units: few multiply-adds.
+    X, y = make_classification(
+        n_samples=640, n_features=2, n_informative=2, n_redundant=0, random_state=0
+    )
+    clf = ForwardForwardClassifier(batch_size=128, max_iter=1)
+    network = clf.fit(X, y).network_
+    assert 128 * network.multiply_adds_per_row() <= SMALL_STEP_MULTIPLY_ADDS
+    assert 128 * network.activities_per_row() > SMALL_STEP_ACTIVITIES
+    assert _threads_of_training_steps(monkeypatch, clf, X, y) == [2]
+
+
+def test_step_size_counts_every_product_and_activity_of_a_row(data):
+    X, y = data  # 10 features, 3 classes: appended one-hot and a constant
+    clf = ForwardForwardClassifier(hidden_layer_sizes=(7, 5), max_iter=1).fit(X, y)
+    # Layers read the data and the constant (the label is a row lookup); the
+    # readout reads both layers' units.
+    assert clf.network_.multiply_adds_per_row() == 11 * 7 + 7 * 5 + (7 + 5) * 3
+    assert clf.network_.activities_per_row() == 7 + 5
+
+
+def test_step_thread_limit_is_one_only_for_a_step_small_in_both_measures():
+    small = (SMALL_STEP_MULTIPLY_ADDS, SMALL_STEP_ACTIVITIES)
+    assert step_thread_limit(*small) == 1
+    assert step_thread_limit(small[0] + 1, small[1]) is None
+    assert step_thread_limit(small[0], small[1] + 1) is None
 
 
 def test_n_threads_never_raises_a_limit_set_from_outside(data):

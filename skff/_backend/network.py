@@ -562,6 +562,16 @@ class FFNetwork:
             self, X, scoring.block_rows(self, 1), parts, "readout_logits_by_layer"
         )
 
+    def multiply_adds_per_row(self):
+        """The multiply-adds of one row's products, through every layer under
+        one label and through the readout: one measure of a step's size."""
+        return sum(module.weight.numel() for module in self._modules())
+
+    def activities_per_row(self):
+        """The activities of one row under one label, summed over the layers:
+        the other measure of a step's size."""
+        return sum(layer.n_units for layer in self.layers)
+
     # ------------------------------------------------------------- persistence
     def _modules(self):
         return [*self.layers] + ([self.readout] if self.readout is not None else [])
