@@ -5,8 +5,9 @@ from contextlib import contextmanager
 import torch
 
 # A training step whose products come to at most this many multiply-adds (32
-# rows of 30 inputs into 1000 units, with the readout) and whose layers give
-# at most this many activities a copy of the batch (64 rows of 1000 units)
+# rows of 25 inputs into 1000 units, with a readout of a few classes) and
+# whose layers give at most this many activities a copy of the batch (64 rows
+# of 1000 units)
 # runs no faster on two threads than on one on an idle machine, and several
 # times slower on two once another process holds a core: its operations are
 # too short for the threads' meeting at the end of each to pay (``python
