@@ -133,8 +133,10 @@ def small_step_rule_off():
 
 
 def step_milliseconds():
-    """``{batch: {multiply_adds, all_threads, one_thread}}``: the median
-    milliseconds of one training step of the defaults, two epochs a fit."""
+    """``{batch: {all_threads, one_thread, multiply_adds, activities}}``: the
+    milliseconds of a training step of the defaults, the median fit of two
+    epochs divided by its steps (a fit's fixed costs included; they weigh
+    more in larger batches, which take fewer steps)."""
     X, y = make_classification(
         n_samples=STEP_ROWS,
         n_features=20,

@@ -75,6 +75,8 @@ Configurations:
 - ``hinton-label-2``: ``hinton-averaged`` with the label written at twice the
   image's brightest pixel (``label_scale=2``), so that it weighs more against
   the pixels in the first layer's normalised input.
+- ``hinton-label-half``: ``hinton-averaged`` with the label at half the
+  image's brightest pixel (``label_scale=0.5``).
 - ``hinton-100``: ``hinton`` for 100 epochs, as many as Hinton's own code runs.
 - ``hinton-readout-decay``: ``hinton`` with the readout's weight decay at 0.003,
   three times the layers', as in Hinton's code.
@@ -211,6 +213,7 @@ def configurations(seed=0):
         "hinton-all-layers": (averaged_hinton(prediction_layers="all"), None),
         "hinton-strong-peer": (averaged_hinton(peer_normalization=0.1), None),
         "hinton-label-2": (averaged_hinton(label_scale=2.0), None),
+        "hinton-label-half": (averaged_hinton(label_scale=0.5), None),
         "hinton-averaged-fast": (
             averaged_hinton(learning_rate_init=0.002, readout_learning_rate_init=0.02),
             None,
