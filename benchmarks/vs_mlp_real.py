@@ -18,7 +18,7 @@ Each set: the row-name column and identifier columns dropped, rows with a
 missing value dropped, text columns one-hot encoded; then the protocol of
 ``vs_mlp_suite.py`` (both models with their defaults behind a
 ``StandardScaler``, stratified 5-fold cross-validation shuffled with
-``random_state=0``, each model's ``random_state`` 0), repeated three times
+``random_state=0``, each model's ``random_state`` 0), repeated ten times
 with different shuffles on sets of fewer than 1,000 rows, where one fold's
 test rows are too few to tell two models apart. Each set also records the
 accuracy of always predicting its most frequent class.

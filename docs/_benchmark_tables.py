@@ -32,6 +32,15 @@ def _provenance(command, machine):
     )
 
 
+def _gap_cell(entry):
+    """A set's gap in points, with its standard error where the
+    cross-validation was repeated."""
+    gap = f"{entry['gap_points']:+.1f}"
+    if "gap_standard_error_points" in entry:
+        gap += f" ± {entry['gap_standard_error_points']:.1f}"
+    return gap
+
+
 def suite_table(path=RESULTS / "vs_mlp_suite.json"):
     result = json.loads(path.read_text())
     summary = result["summary"]
@@ -66,7 +75,7 @@ def suite_table(path=RESULTS / "vs_mlp_suite.json"):
                 shape,
                 f"{entry['skff']['accuracy']:.3f}",
                 f"{entry['mlp']['accuracy']:.3f}",
-                f"{entry['gap_points']:+.1f}",
+                _gap_cell(entry),
                 *([f"{entry['majority_class_accuracy']:.3f}"] if has_majority else []),
                 f"{entry['skff']['fit_seconds']:.2f}",
                 f"{entry['mlp']['fit_seconds']:.2f}",
@@ -78,7 +87,7 @@ def suite_table(path=RESULTS / "vs_mlp_suite.json"):
         "rows x features, classes",
         "skff",
         "MLPClassifier",
-        "gap (points)",
+        "gap (points, ± standard error over repeats)",
         *(["most frequent class"] if has_majority else []),
         "skff fit (s)",
         "MLP fit (s)",
