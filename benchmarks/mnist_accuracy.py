@@ -77,6 +77,9 @@ Configurations:
   the pixels in the first layer's normalised input.
 - ``hinton-label-half``: ``hinton-averaged`` with the label at half the
   image's brightest pixel (``label_scale=0.5``).
+- ``hinton-4x1000``: ``hinton-averaged`` with a fourth layer of 1000 (Hinton's
+  depth at half his width); the first layer stays out of the readouts.
+- ``hinton-5x1000``: the same with a fifth layer of 1000.
 - ``hinton-100``: ``hinton`` for 100 epochs, as many as Hinton's own code runs.
 - ``hinton-readout-decay``: ``hinton`` with the readout's weight decay at 0.003,
   three times the layers', as in Hinton's code.
@@ -214,6 +217,8 @@ def configurations(seed=0):
         "hinton-strong-peer": (averaged_hinton(peer_normalization=0.1), None),
         "hinton-label-2": (averaged_hinton(label_scale=2.0), None),
         "hinton-label-half": (averaged_hinton(label_scale=0.5), None),
+        "hinton-4x1000": (averaged_hinton(hidden_layer_sizes=(1000,) * 4), None),
+        "hinton-5x1000": (averaged_hinton(hidden_layer_sizes=(1000,) * 5), None),
         "hinton-averaged-fast": (
             averaged_hinton(learning_rate_init=0.002, readout_learning_rate_init=0.02),
             None,

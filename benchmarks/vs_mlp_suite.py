@@ -75,9 +75,9 @@ N_FOLDS = 5
 # Below this many rows the cross-validation runs N_REPEATS times with other
 # shuffles: a 200-row set's folds test 40 rows each, where one row is 2.5
 # points, and two models at chance differ by that much from the shuffle alone.
-# One repeat's gap on 200 rows varies by about 2 points from shuffle to
-# shuffle (standard deviation), so three repeats leave a standard error above
-# the 1-point tolerance and ten bring it to about 0.6.
+# One repeat's gap on 200 rows varies by up to about 2 points from shuffle to
+# shuffle (standard deviation), so three repeats leave the noisiest sets a
+# standard error above the 1-point tolerance; ten bring it under 0.7.
 REPEATED_BELOW_ROWS = 1_000
 N_REPEATS = 10
 PROTOCOL = f"5-fold CV ({N_REPEATS} times under {REPEATED_BELOW_ROWS:,} rows)"
