@@ -555,6 +555,18 @@ def test_readout_reads_only_the_prediction_layers():
     torch.testing.assert_close(network._neutral_features(first), expected)
 
 
+def test_readout_logits_are_the_affine_map_of_its_features():
+    network = make_network()
+    generator = torch.Generator().manual_seed(0)
+    with torch.no_grad():
+        for parameter in network.readout.parameters():
+            parameter.copy_(torch.randn(parameter.shape, generator=generator))
+        features = torch.randn(5, network.readout.in_features, generator=generator)
+        logits = network.readout(features)
+    expected = features @ network.readout.weight.T + network.readout.bias
+    torch.testing.assert_close(logits, expected)
+
+
 def test_peer_normalization_pulls_unit_activity_towards_the_layer_mean():
     network = make_network()
     layer = network.layers[1]
