@@ -457,6 +457,37 @@ def busy_machine_steps_table(path=RESULTS / "busy_machine.json"):
     return _table(header, rows)
 
 
+def first_fit_table(path=RESULTS / "first_fit.json"):
+    """The demo's fits in fresh processes, under each allocator setting."""
+    result = json.loads(path.read_text())
+    text = _provenance(result["command"], result["machine"])
+
+    def fit_cell(medians, fit):
+        seconds, faults = medians[f"{fit}_seconds"], medians[f"{fit}_page_faults"]
+        return f"{seconds:.3f} ({faults:,.0f})"
+
+    rows = [
+        [
+            f"``{setting}``",
+            fit_cell(medians, "skff_first"),
+            fit_cell(medians, "skff_second"),
+            f"{medians['mlp_seconds']:.3f}",
+            f"{medians['first_fit_extra_seconds']:+.3f}",
+            f"{medians['first_fit_over_mlp']:.2f}",
+        ]
+        for setting, medians in result["summary"].items()
+    ]
+    header = [
+        "allocator",
+        "skff, first fit (s, page faults)",
+        "skff, second fit (s, page faults)",
+        "MLPClassifier (s)",
+        "first minus second (s)",
+        "first over MLPClassifier",
+    ]
+    return text + _table(header, rows)
+
+
 TABLES = {
     "suite": suite_table,
     "real": lambda: suite_table(RESULTS / "vs_mlp_real.json"),
@@ -470,6 +501,7 @@ TABLES = {
     "predict_latency": predict_latency_table,
     "busy_machine": busy_machine_table,
     "busy_machine_steps": busy_machine_steps_table,
+    "first_fit": first_fit_table,
 }
 
 

@@ -29,6 +29,7 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
+from ._allocator import keep_freed_memory_for_reuse
 from ._backend import FFNetwork
 from ._backend.config import flat
 from ._backend.goodness import GOODNESS
@@ -680,6 +681,8 @@ class ForwardForwardClassifier(ClassifierMixin, CallbackSupportMixin, BaseEstima
             _check_weighted_classes(y, sample_weight)
 
         device = resolve_device(self.device)
+        if device.type == "cpu":
+            keep_freed_memory_for_reuse()
         if first_call:
             self._initialise(X.shape[1], device, sparse_input=sp.issparse(X))
         else:

@@ -159,6 +159,11 @@ def _busy_machine():
     return values
 
 
+def _first_fit():
+    settings = _load("first_fit.json")["summary"].values()
+    return [value for medians in settings for value in medians.values()]
+
+
 # The first words of each row, and the values it may quote.
 SOURCES = {
     "MNIST test error, defaults": _mnist_defaults,
@@ -176,6 +181,7 @@ SOURCES = {
     "One `partial_fit` call": _partial_fit_cost,
     "One `predict_proba` call": _predict_latency,
     "A fit on a busy machine": _busy_machine,
+    "The demo (`python -m skff.demo`": _first_fit,
 }
 
 
