@@ -80,6 +80,8 @@ Configurations:
 - ``hinton-4x1000``: ``hinton-averaged`` with a fourth layer of 1000 (Hinton's
   depth at half his width); the first layer stays out of the readouts.
 - ``hinton-5x1000``: the same with a fifth layer of 1000.
+- ``hinton-4x1500``: ``hinton-4x1000`` with layers of 1500 (threshold 1500,
+  the width, as the recipe sets it): 2.1 times its work a row.
 - ``hinton-100``: ``hinton`` for 100 epochs, as many as Hinton's own code runs.
 - ``hinton-readout-decay``: ``hinton`` with the readout's weight decay at 0.003,
   three times the layers', as in Hinton's code.
@@ -219,6 +221,10 @@ def configurations(seed=0):
         "hinton-label-half": (averaged_hinton(label_scale=0.5), None),
         "hinton-4x1000": (averaged_hinton(hidden_layer_sizes=(1000,) * 4), None),
         "hinton-5x1000": (averaged_hinton(hidden_layer_sizes=(1000,) * 5), None),
+        "hinton-4x1500": (
+            averaged_hinton(hidden_layer_sizes=(1500,) * 4, threshold=1500.0),
+            None,
+        ),
         "hinton-averaged-fast": (
             averaged_hinton(learning_rate_init=0.002, readout_learning_rate_init=0.02),
             None,
