@@ -355,15 +355,15 @@ class ForwardForwardClassifier(ClassifierMixin, CallbackSupportMixin, BaseEstima
         and prediction; the caller's setting is restored afterwards. ``None``
         uses torch's current count, which already follows ``OMP_NUM_THREADS``,
         joblib's and Dask's per-worker limits and ``threadpoolctl``; a number
-        only lowers it. A fit on the CPU whose training steps are too small to
-        gain from a second thread (at most 2**20 multiply-adds in a step's
-        products and 2**16 activities in its layers, for one label a row: up
-        to 32 rows of 25 features, or 64 rows of 10, into 1000 units) runs on
-        one thread whatever the limit: threads that wait for each other at
-        every operation of such a step make it several times slower as soon
-        as another process holds a core. Set it to 1 for bit-identical results
-        across machines with different core counts, or to share a machine
-        between fits.
+        only lowers it. A fit or ``partial_fit`` call on the CPU whose
+        training steps are too small to gain from a second thread (at most
+        2**20 multiply-adds in a step's products and 2**16 activities in its
+        layers, for one label a row: up to 32 rows of 25 features, or 64 rows
+        of 10, into 1000 units) runs on one thread whatever the limit:
+        threads that wait for each other at every operation of such a step
+        make it several times slower as soon as another process holds a core.
+        Set it to 1 for bit-identical results across machines with different
+        core counts, or to share a machine between fits.
 
     verbose : int, default=0
         When positive, print one line per epoch: the loss, each layer's loss,

@@ -95,6 +95,11 @@ def two_torch_threads():
 
 def _threads_of_training_steps(monkeypatch, clf, X, y):
     """Fit ``clf`` and return torch's thread count in each training epoch."""
+    return _threads_of_training_epochs(monkeypatch, lambda: clf.fit(X, y))
+
+
+def _threads_of_training_epochs(monkeypatch, train):
+    """Call ``train()`` and return torch's thread count in each training epoch."""
     seen = []
     original = FFNetwork.train_epoch
 
@@ -103,7 +108,7 @@ def _threads_of_training_steps(monkeypatch, clf, X, y):
         return original(network, *args, **kwargs)
 
     monkeypatch.setattr(FFNetwork, "train_epoch", recording)
-    clf.fit(X, y)
+    train()
     return seen
 
 
@@ -114,6 +119,20 @@ def test_small_training_steps_run_on_one_thread(data, monkeypatch, two_torch_thr
     assert 80 * network.multiply_adds_per_row() <= SMALL_STEP_MULTIPLY_ADDS
     assert 80 * network.activities_per_row() <= SMALL_STEP_ACTIVITIES
     assert _threads_of_training_steps(monkeypatch, clf, X, y) == [1, 1]
+    assert torch.get_num_threads() == 2
+
+
+def test_partial_fit_on_small_chunks_runs_on_one_thread(
+    data, monkeypatch, two_torch_threads
+):
+    X, y = data  # chunks of 80 rows of 10 features into 100 units, one step each
+    clf = ForwardForwardClassifier(hidden_layer_sizes=(100,))
+
+    def stream():
+        clf.partial_fit(X[:80], y[:80], classes=np.unique(y))
+        clf.partial_fit(X[80:160], y[80:160])
+
+    assert _threads_of_training_epochs(monkeypatch, stream) == [1, 1]
     assert torch.get_num_threads() == 2
 
 
