@@ -6,7 +6,7 @@ import torch
 
 # glibc's malloc serves a block at or above its mmap threshold (128 KiB at
 # first) with a fresh mapping, and gives the top of its heap back to the system
-# once more than its trim threshold (256 KiB) is free there. Freeing a mapped
+# once more than its trim threshold (128 KiB) is free there. Freeing a mapped
 # block raises both, to that block's size and twice it, up to this size: from
 # then on a step's temporaries of a few megabytes reuse the heap's pages.
 # Until then a process's first fit maps, frees and faults in its step's memory
