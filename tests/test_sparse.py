@@ -11,7 +11,12 @@ from sklearn.pipeline import make_pipeline
 
 from skff import ForwardForwardClassifier
 from skff._backend.optim import Adam
-from skff._backend.sparse import SparseRows
+from skff._backend.sparse import (
+    REDUCTION_BLOCK,
+    SparseRows,
+    row_abs_max,
+    row_sq_norm,
+)
 
 X_DIGITS, Y_DIGITS = load_digits(return_X_y=True)
 X_DIGITS = X_DIGITS[:600] / 16  # a third of the pixels are zero
@@ -64,6 +69,16 @@ def test_row_reductions_match_dense(matrix):
     np.testing.assert_allclose(X.row_sq_norm(), D.square().sum(dim=1))
     assert float(X.sum_of_all_squares()) == pytest.approx(float(D.square().sum()))
     assert X.numel() == D.numel()
+
+
+def test_dense_row_reductions_in_blocks_give_every_row_its_own_bits():
+    # Blocks of rows keep the data's full-size temporaries out of a fit's peak
+    # memory; each row's result must not depend on the block it falls in.
+    n_rows = 2 * REDUCTION_BLOCK + 3
+    X = torch.randn(n_rows, 37, generator=torch.Generator().manual_seed(0))
+    assert torch.equal(row_sq_norm(X), X.square().sum(dim=1))
+    assert torch.equal(row_abs_max(X), X.abs().amax(dim=1, keepdim=True))
+    assert row_sq_norm(X).shape == (n_rows,)
 
 
 def test_row_scaling_and_an_appended_column_match_dense(matrix):

@@ -198,18 +198,31 @@ def is_sparse(X):
     return isinstance(X, SparseRows)
 
 
+# Rows reduced at a time by the row-wise reductions below, whose temporaries
+# would otherwise be a full copy of the data each.
+REDUCTION_BLOCK = 4096
+
+
 def row_abs_max(X):
     """Each row's largest absolute value, ``(n, 1)``."""
     if is_sparse(X):
         return X.row_abs_max()
-    return X.abs().amax(dim=1, keepdim=True)
+    return _by_row_blocks(X, lambda rows: rows.abs().amax(dim=1, keepdim=True))
 
 
 def row_sq_norm(X):
     """Each row's squared length, ``(n,)``."""
     if is_sparse(X):
         return X.row_sq_norm()
-    return X.square().sum(dim=1)
+    return _by_row_blocks(X, lambda rows: rows.square().sum(dim=1))
+
+
+def _by_row_blocks(X, reduce_rows):
+    """``reduce_rows(X)``, computed a block of rows at a time: each row's
+    result depends on that row alone."""
+    if len(X) <= REDUCTION_BLOCK:
+        return reduce_rows(X)
+    return torch.cat([reduce_rows(rows) for rows in X.split(REDUCTION_BLOCK)])
 
 
 def divide_rows(X, divisor):
