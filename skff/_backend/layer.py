@@ -33,8 +33,6 @@ NORMALIZATIONS = {"rms": unit_rms_scale, "l2": unit_length_scale}
 # A first layer may instead scale every row by one fitted constant (see
 # FFLayer.fit_global_scale), so that the length of a row reaches it.
 GLOBAL = "global"
-# Rows summed together when fitting the global scale.
-GLOBAL_BLOCK = 4096
 
 
 # The label argument of a layer that forwards labels (see FFLayer) for rows
@@ -221,7 +219,7 @@ class FFLayer(nn.Module):
         not overflow their squares and no float64 copy of the data is made;
         all-zero data keep a scale of one.
         """
-        total = sum_of_all_squares(features, GLOBAL_BLOCK)
+        total = sum_of_all_squares(features)
         rms = (total / max(features.numel(), 1)).sqrt()
         scale = torch.where(rms > 0, rms.reciprocal(), torch.ones_like(rms))
         self.global_scale.copy_(scale)

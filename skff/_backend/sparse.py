@@ -198,8 +198,9 @@ def is_sparse(X):
     return isinstance(X, SparseRows)
 
 
-# Rows reduced at a time by the row-wise reductions below, whose temporaries
-# would otherwise be a full copy of the data each.
+# Rows reduced at a time by the reductions of dense data below, whose
+# temporaries would otherwise be a full copy of the data each (in float64, for
+# the sum of all squares).
 REDUCTION_BLOCK = 4096
 
 
@@ -239,12 +240,12 @@ def append_column(X, column):
     return torch.cat([X, column], dim=1)
 
 
-def sum_of_all_squares(X, block):
+def sum_of_all_squares(X):
     """The sum of the squares of every value of ``X``, in float64; a dense
     ``X`` a block of rows at a time, so that no float64 copy of it is made."""
     if is_sparse(X):
         return X.sum_of_all_squares()
-    return sum(rows.double().square().sum() for rows in X.split(block))
+    return sum(rows.double().square().sum() for rows in X.split(REDUCTION_BLOCK))
 
 
 def pad_rows(X, n_rows):
