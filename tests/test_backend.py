@@ -7,6 +7,7 @@ from functools import partial
 
 import pytest
 import torch
+from torch.utils._python_dispatch import TorchDispatchMode
 
 from skff._backend import FFNetwork, scoring
 from skff._backend.config import SETTINGS_OF_OLDER_NETWORKS
@@ -18,6 +19,8 @@ from skff._backend.negatives import (
     shuffled_labels,
 )
 from skff._backend.network import _map_state
+from skff._backend.overlay import AppendOverlay
+from skff._backend.sparse import REDUCTION_BLOCK
 
 
 def make_network(**overrides):
@@ -819,10 +822,11 @@ def test_hard_negatives_are_torch_multinomial_draws():
     "settings",
     [
         {"input_normalization": "homogeneous"},
+        {"input_normalization": "homogeneous", "overlay": "replace"},
         {"input_normalization": "row", "overlay": "replace"},
         {"input_normalization": "global"},
     ],
-    ids=["homogeneous", "row-replace", "global"],
+    ids=["homogeneous", "homogeneous-replace", "row-replace", "global"],
 )
 def test_rows_prepared_once_train_as_rows_prepared_per_batch(settings):
     X, y = data(n_rows=40)
@@ -844,6 +848,64 @@ def test_data_too_large_to_copy_is_prepared_batch_by_batch(monkeypatch):
     X, _ = data()
     monkeypatch.setattr(network_module, "PREPARED_ROWS_MAX_BYTES", X.nbytes)
     assert make_network().training_rows(X) is X
+
+
+class TensorsAsLargeAs(TorchDispatchMode):
+    """Counts the new memory blocks that hold as many values as ``like`` or
+    more, created while the mode is active (each kept until it ends, so that
+    no block is counted twice or hides in another's freed memory)."""
+
+    def __init__(self, like):
+        super().__init__()
+        self.numel, self.storages = like.numel(), {}
+        self.existing = like.untyped_storage().data_ptr()
+
+    def __torch_dispatch__(self, func, types, args=(), kwargs=None):
+        out = func(*args, **(kwargs or {}))
+        if isinstance(out, torch.Tensor) and out.numel() >= self.numel:
+            storage = out.untyped_storage()
+            if storage.data_ptr() != self.existing:
+                self.storages.setdefault(storage.data_ptr(), storage)
+        return out
+
+    @property
+    def count(self):
+        return len(self.storages)
+
+
+def homogeneous_network(X, overlay="append"):
+    network = make_network(input_normalization="homogeneous", overlay=overlay)
+    network.layers[0].fit_global_scale(network.overlay.features(X))
+    return network
+
+
+@pytest.mark.parametrize("overlay", ["append", "replace"])
+def test_a_homogeneous_first_layer_copies_dense_rows_once(overlay):
+    # The rows are divided into a buffer one column wider, which takes the
+    # constant input: the features are a view of it, not a second copy. (The
+    # row reductions run a block of rows at a time, smaller than the data.)
+    X, y = data(n_rows=2 * REDUCTION_BLOCK + 1)
+    network = homogeneous_network(X, overlay)
+    with TensorsAsLargeAs(X) as large:
+        features = network.training_rows(X).features
+    assert large.count == 1
+    n_features = X.shape[1]
+    overlaid = explicit_homogeneous_overlay(network.layers[0], X, y, overlay)
+    data_part = slice(0, n_features + 1) if overlay == "append" else slice(4, None)
+    assert torch.equal(features, overlaid[:, data_part])
+
+
+def test_an_overlay_whose_features_are_a_copy_gets_the_constant_appended():
+    class ReversedOverlay(AppendOverlay):
+        def features(self, X):
+            return X.flip(1)
+
+    X, y = data(n_rows=40)
+    network = homogeneous_network(X)
+    expected = explicit_homogeneous_overlay(network.layers[0], X.flip(1), y, "append")
+    network.overlay = ReversedOverlay(X.shape[1], 4, label_scale=0.5)
+    features = network.training_rows(X).features
+    assert torch.equal(features, expected[:, : X.shape[1] + 1])
 
 
 def test_a_snapshot_taken_into_an_old_one_is_a_fresh_snapshot():

@@ -805,6 +805,23 @@ def test_float64_trains_in_float64(blobs):
         clf.set_params(warm_start=True, dtype="float32").fit(X, y)
 
 
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("input_normalization", ["homogeneous", "global", "row"])
+def test_training_and_predicting_leave_the_data_unchanged(
+    blobs, dtype, input_normalization
+):
+    # The network reads an array of its own dtype in place, without a copy:
+    # nothing may write into it.
+    X, y = blobs
+    X = X.astype(dtype)
+    original = X.copy()
+    clf = ForwardForwardClassifier(
+        **SMALL, dtype=dtype, input_normalization=input_normalization
+    )
+    clf.fit(X, y).partial_fit(X, y).predict_proba(X)
+    np.testing.assert_array_equal(X, original)
+
+
 def test_linear_decay_holds_the_rate_for_half_then_lowers_it(blobs):
     X, y = blobs
     clf = ForwardForwardClassifier(

@@ -4,7 +4,7 @@ import torch
 from torch.nn import functional as F
 
 from .layer import GLOBAL, LayerPass, set_gradient, set_label_gradient
-from .sparse import append_column, divide_rows, row_abs_max, row_sq_norm
+from .sparse import append_column, divide_rows, is_sparse, row_abs_max, row_sq_norm
 
 
 class PreparedRows:
@@ -75,13 +75,46 @@ def prepare_rows(layer, overlay, X):
             constant = layer.global_scale.reciprocal()  # the data's RMS
             largest = torch.maximum(largest, constant)
             n_data_inputs += 1
-        X = divide_rows(X, largest.clamp_min(torch.finfo(X.dtype).tiny))
-        features = overlay.features(X)
+        divisor = largest.clamp_min(torch.finfo(X.dtype).tiny)
         if layer.constant_input:
-            features = append_column(features, constant / largest)
+            X, features = _divide_and_append(X, divisor, overlay, constant / largest)
+        else:
+            X = divide_rows(X, divisor)
+            features = overlay.features(X)
         sq_norm = row_sq_norm(features)
         reference_rms = (sq_norm / n_data_inputs).sqrt()
     return PreparedRows(features, sq_norm, overlay.strength(X, reference_rms))
+
+
+def _divide_and_append(X, divisor, overlay, column):
+    """``X``'s rows divided by ``divisor``, and the overlay's features of them
+    with ``column`` appended, as the pair ``(divided, features)``.
+
+    Dense rows are divided into a buffer one column wider, whose last column
+    takes ``column``: where the overlay's features are the divided rows or
+    their last columns (both built-in overlays), the features with the
+    column appended are then a view of that buffer, and the data are copied
+    once instead of twice.
+    """
+    if is_sparse(X):
+        X = divide_rows(X, divisor)
+        return X, append_column(overlay.features(X), column)
+    n_rows, n_columns = X.shape
+    wider = X.new_empty((n_rows, n_columns + 1))
+    X = torch.div(X, divisor, out=wider[:, :n_columns])
+    features = overlay.features(X)
+    tail = wider[:, n_columns - features.shape[-1] : n_columns]
+    if not _same_view(features, tail):
+        return X, append_column(features, column)
+    wider[:, n_columns:] = column
+    return X, wider[:, n_columns - features.shape[-1] :]
+
+
+def _same_view(a, b):
+    """Whether tensors ``a`` and ``b`` see the same elements in the same order."""
+    return (
+        a.data_ptr() == b.data_ptr() and a.shape == b.shape and a.stride() == b.stride()
+    )
 
 
 def prepare_training_rows(layer, overlay, X):

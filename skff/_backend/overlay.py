@@ -12,6 +12,8 @@ A new embedding is a new subclass: it only has to say which part of the data
 enters beside the label code, and how strong the label is for each row.
 """
 
+from .sparse import row_abs_max
+
 
 class LabelOverlay:
     """Base class of the label overlays.
@@ -102,7 +104,7 @@ class ReplaceOverlay(LabelOverlay):
         return X[:, self.n_classes :]
 
     def strength(self, X, reference_rms):
-        return self.label_scale * X.abs().amax(dim=1)
+        return self.label_scale * row_abs_max(X).squeeze(1)
 
 
 OVERLAYS = {"append": AppendOverlay, "replace": ReplaceOverlay}

@@ -245,7 +245,8 @@ def sum_of_all_squares(X):
     ``X`` a block of rows at a time, so that no float64 copy of it is made."""
     if is_sparse(X):
         return X.sum_of_all_squares()
-    return sum(rows.double().square().sum() for rows in X.split(REDUCTION_BLOCK))
+    blocks = X.split(REDUCTION_BLOCK)
+    return sum(rows.to(torch.float64, copy=True).square_().sum() for rows in blocks)
 
 
 def pad_rows(X, n_rows):
