@@ -488,6 +488,30 @@ def first_fit_table(path=RESULTS / "first_fit.json"):
     return text + _table(header, rows)
 
 
+def fit_memory_table(path=RESULTS / "fit_memory.json"):
+    """The memory a one-epoch fit adds to a fresh process holding the data."""
+    result = json.loads(path.read_text())
+    text = _provenance(result["command"], result["machine"])
+    rows = [
+        [
+            f"``{name}``",
+            " x ".join(f"{n:,}" for n in entry["shape"]),
+            f"{entry['data_mb']:.0f} ({entry['dtype']})",
+            f"{entry['skff']['fit_extra_mb']:.0f}",
+            f"{entry['mlp']['fit_extra_mb']:.0f}",
+        ]
+        for name, entry in result["sets"].items()
+    ]
+    header = [
+        "data",
+        "rows x features",
+        "data (MB)",
+        "skff's fit adds (MB)",
+        "MLPClassifier's fit adds (MB)",
+    ]
+    return text + _table(header, rows)
+
+
 TABLES = {
     "suite": suite_table,
     "real": lambda: suite_table(RESULTS / "vs_mlp_real.json"),
@@ -502,6 +526,7 @@ TABLES = {
     "busy_machine": busy_machine_table,
     "busy_machine_steps": busy_machine_steps_table,
     "first_fit": first_fit_table,
+    "fit_memory": fit_memory_table,
 }
 
 
