@@ -82,6 +82,9 @@ Configurations:
 - ``hinton-5x1000``: the same with a fifth layer of 1000.
 - ``hinton-4x1500``: ``hinton-4x1000`` with layers of 1500 (threshold 1500,
   the width, as the recipe sets it): 2.1 times its work a row.
+- ``hinton-4x1000-threshold-500``, ``hinton-4x1000-threshold-2000``:
+  ``hinton-4x1000`` with the goodness threshold at half and at twice the
+  width (a mean square of 0.5 or 2 where the recipe asks for 1).
 - ``hinton-100``: ``hinton`` for 100 epochs, as many as Hinton's own code runs.
 - ``hinton-readout-decay``: ``hinton`` with the readout's weight decay at 0.003,
   three times the layers', as in Hinton's code.
@@ -223,6 +226,14 @@ def configurations(seed=0):
         "hinton-5x1000": (averaged_hinton(hidden_layer_sizes=(1000,) * 5), None),
         "hinton-4x1500": (
             averaged_hinton(hidden_layer_sizes=(1500,) * 4, threshold=1500.0),
+            None,
+        ),
+        "hinton-4x1000-threshold-500": (
+            averaged_hinton(hidden_layer_sizes=(1000,) * 4, threshold=500.0),
+            None,
+        ),
+        "hinton-4x1000-threshold-2000": (
+            averaged_hinton(hidden_layer_sizes=(1000,) * 4, threshold=2000.0),
             None,
         ),
         "hinton-averaged-fast": (
