@@ -98,16 +98,17 @@ def _divide_and_append(X, divisor, overlay, column):
     """
     if is_sparse(X):
         X = divide_rows(X, divisor)
-        return X, append_column(overlay.features(X), column)
-    n_rows, n_columns = X.shape
-    wider = X.new_empty((n_rows, n_columns + 1))
-    X = torch.div(X, divisor, out=wider[:, :n_columns])
-    features = overlay.features(X)
-    tail = wider[:, n_columns - features.shape[-1] : n_columns]
-    if not _same_view(features, tail):
-        return X, append_column(features, column)
-    wider[:, n_columns:] = column
-    return X, wider[:, n_columns - features.shape[-1] :]
+        features = overlay.features(X)
+    else:
+        n_rows, n_columns = X.shape
+        wider = X.new_empty((n_rows, n_columns + 1))
+        X = torch.div(X, divisor, out=wider[:, :n_columns])
+        features = overlay.features(X)
+        start = n_columns - features.shape[-1]
+        if _same_view(features, wider[:, start:n_columns]):
+            wider[:, n_columns:] = column
+            return X, wider[:, start:]
+    return X, append_column(features, column)
 
 
 def _same_view(a, b):
