@@ -20,7 +20,7 @@ from skff._backend.negatives import (
 )
 from skff._backend.network import _map_state
 from skff._backend.overlay import AppendOverlay
-from skff._backend.sparse import REDUCTION_BLOCK
+from skff._backend.sparse import reduction_block
 
 
 def make_network(**overrides):
@@ -879,15 +879,18 @@ def homogeneous_network(X, overlay="append"):
     return network
 
 
+@pytest.mark.parametrize("data_dtype", [torch.float32, torch.float64])
 @pytest.mark.parametrize("overlay", ["append", "replace"])
-def test_a_homogeneous_first_layer_copies_dense_rows_once(overlay):
+def test_a_homogeneous_first_layer_copies_dense_rows_once(overlay, data_dtype):
     # The rows are divided into a buffer one column wider, which takes the
     # constant input: the features are a view of it, not a second copy. (The
-    # row reductions run a block of rows at a time, smaller than the data.)
-    X, y = data(n_rows=2 * REDUCTION_BLOCK + 1)
+    # row reductions, and the rounding of float64 rows to the layer's float32,
+    # run a block of rows at a time, smaller than the data.)
+    X, y = data(n_rows=2 * reduction_block(12) + 1)
     network = homogeneous_network(X, overlay)
-    with TensorsAsLargeAs(X) as large:
-        features = network.training_rows(X).features
+    wide = X.to(data_dtype)
+    with TensorsAsLargeAs(wide) as large:
+        features = network.training_rows(wide).features
     assert large.count == 1
     n_features = X.shape[1]
     overlaid = explicit_homogeneous_overlay(network.layers[0], X, y, overlay)

@@ -3,6 +3,7 @@
 import re
 import subprocess
 import sys
+import tracemalloc
 import types
 import warnings
 
@@ -805,21 +806,88 @@ def test_float64_trains_in_float64(blobs):
         clf.set_params(warm_start=True, dtype="float32").fit(X, y)
 
 
-@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize(
+    "data_dtype, dtype",
+    [("float32", "float32"), ("float64", "float64"), ("float64", "float32")],
+)
 @pytest.mark.parametrize("input_normalization", ["homogeneous", "global", "row"])
 def test_training_and_predicting_leave_the_data_unchanged(
-    blobs, dtype, input_normalization
+    blobs, data_dtype, dtype, input_normalization
 ):
-    # The network reads an array of its own dtype in place, without a copy:
-    # nothing may write into it.
+    # The network reads an array of its own dtype, or float64 data, in place,
+    # without a copy: nothing may write into it.
     X, y = blobs
-    X = X.astype(dtype)
+    X = X.astype(data_dtype)
     original = X.copy()
     clf = ForwardForwardClassifier(
         **SMALL, dtype=dtype, input_normalization=input_normalization
     )
     clf.fit(X, y).partial_fit(X, y).predict_proba(X)
     np.testing.assert_array_equal(X, original)
+
+
+def _weights(clf):
+    return [parameter.detach().clone() for parameter in clf.network_._parameters]
+
+
+@pytest.mark.parametrize("prepared", [True, False])
+@pytest.mark.parametrize(
+    "settings",
+    [
+        {},
+        {"input_normalization": "row"},
+        {"input_normalization": "global"},
+        {"label_overlay": "replace", "prediction": "combined"},
+    ],
+)
+def test_float64_data_train_as_their_float32_copy_does(
+    blobs, monkeypatch, settings, prepared
+):
+    # A float32 network reads float64 data as they are, rounding each block of
+    # rows as it goes: the same bits as rounding the whole data first, both
+    # where training prepares the first layer's input once and where it
+    # prepares each batch (data too large to prepare).
+    if not prepared:
+        monkeypatch.setattr("skff._backend.network.PREPARED_ROWS_MAX_BYTES", 0)
+    X, y = blobs
+    X = X * np.float64(1.0 + 1e-9)  # values that float32 rounds
+    rounded = X.astype(np.float32)
+    fitted = [
+        ForwardForwardClassifier(**SMALL, **settings).fit(data, y)
+        for data in (X, rounded)
+    ]
+    for ours, theirs in zip(*map(_weights, fitted)):
+        assert torch.equal(ours, theirs)
+    np.testing.assert_array_equal(
+        fitted[0].predict_proba(X), fitted[1].predict_proba(rounded)
+    )
+
+
+def test_float64_data_are_not_copied_whole(blobs):
+    # NumPy reports its arrays to tracemalloc (torch's tensors it does not):
+    # validation makes no float32 copy of float64 data, half their size.
+    X, y = make_classification(n_samples=20_000, n_features=50, random_state=0)
+    clf = ForwardForwardClassifier(hidden_layer_sizes=(16,), max_iter=1)
+    tracemalloc.start()
+    try:
+        clf.fit(X, y).predict_proba(X)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < X.nbytes / 8
+
+
+@pytest.mark.parametrize("layout", ["read-only", "fortran"])
+def test_float64_data_torch_cannot_read_in_place_are_rounded_first(blobs, layout):
+    X, y = blobs
+    other = np.asfortranarray(X) if layout == "fortran" else X.copy()
+    other.flags.writeable = layout != "read-only"
+    fitted = [ForwardForwardClassifier(**SMALL).fit(data, y) for data in (X, other)]
+    for ours, theirs in zip(*map(_weights, fitted)):
+        assert torch.equal(ours, theirs)
+    np.testing.assert_array_equal(
+        fitted[0].predict_proba(X), fitted[1].predict_proba(other)
+    )
 
 
 def test_linear_decay_holds_the_rate_for_half_then_lowers_it(blobs):

@@ -12,8 +12,8 @@ from sklearn.pipeline import make_pipeline
 from skff import ForwardForwardClassifier
 from skff._backend.optim import Adam
 from skff._backend.sparse import (
-    REDUCTION_BLOCK,
     SparseRows,
+    reduction_block,
     row_abs_max,
     row_sq_norm,
 )
@@ -74,7 +74,7 @@ def test_row_reductions_match_dense(matrix):
 def test_dense_row_reductions_in_blocks_give_every_row_its_own_bits():
     # Blocks of rows keep the data's full-size temporaries out of a fit's peak
     # memory; each row's result must not depend on the block it falls in.
-    n_rows = 2 * REDUCTION_BLOCK + 3
+    n_rows = 2 * reduction_block(37) + 3
     X = torch.randn(n_rows, 37, generator=torch.Generator().manual_seed(0))
     assert torch.equal(row_sq_norm(X), X.square().sum(dim=1))
     assert torch.equal(row_abs_max(X), X.abs().amax(dim=1, keepdim=True))

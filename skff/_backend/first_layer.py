@@ -56,9 +56,14 @@ def prepare_rows(layer, overlay, X):
     """The :class:`PreparedRows` of the data ``X`` for the first ``layer``.
 
     Every value depends on its own row only, so preparing all rows at once
-    gives every batch exactly what preparing the batch would.
+    gives every batch exactly what preparing the batch would. Dense rows of a
+    wider float type than the layer's are rounded to the layer's as they are
+    read, block by block, which gives the values rounding them first would.
     """
+    dtype = layer.weight.dtype
     if layer.normalization == GLOBAL:
+        if not is_sparse(X):
+            X = X.to(dtype)
         features = overlay.features(X)
         # The label is as loud as a typical feature of the training data;
         # the layer's input scale is one constant, blind to the row's norm.
@@ -69,17 +74,19 @@ def prepare_rows(layer, overlay, X):
         # scales with the row, so dividing a row by its largest absolute value
         # changes nothing but keeps the squares of huge features from
         # overflowing.
-        largest = row_abs_max(X)
+        # Rounding preserves order, so the largest rounded value is the
+        # rounded largest value.
+        largest = row_abs_max(X).to(dtype)
         n_data_inputs = overlay.n_data_inputs
         if layer.constant_input:
             constant = layer.global_scale.reciprocal()  # the data's RMS
             largest = torch.maximum(largest, constant)
             n_data_inputs += 1
-        divisor = largest.clamp_min(torch.finfo(X.dtype).tiny)
+        divisor = largest.clamp_min(torch.finfo(dtype).tiny)
         if layer.constant_input:
             X, features = _divide_and_append(X, divisor, overlay, constant / largest)
         else:
-            X = divide_rows(X, divisor)
+            X = divide_rows(X, divisor, dtype)
             features = overlay.features(X)
         sq_norm = row_sq_norm(features)
         reference_rms = (sq_norm / n_data_inputs).sqrt()
@@ -97,12 +104,12 @@ def _divide_and_append(X, divisor, overlay, column):
     once instead of twice.
     """
     if is_sparse(X):
-        X = divide_rows(X, divisor)
+        X = divide_rows(X, divisor, divisor.dtype)
         features = overlay.features(X)
     else:
         n_rows, n_columns = X.shape
-        wider = X.new_empty((n_rows, n_columns + 1))
-        X = torch.div(X, divisor, out=wider[:, :n_columns])
+        wider = divisor.new_empty((n_rows, n_columns + 1))
+        X = divide_rows(X, divisor, divisor.dtype, out=wider[:, :n_columns])
         features = overlay.features(X)
         start = n_columns - features.shape[-1]
         if _same_view(features, wider[:, start:n_columns]):

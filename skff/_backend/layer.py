@@ -219,7 +219,7 @@ class FFLayer(nn.Module):
         not overflow their squares and no float64 copy of the data is made;
         all-zero data keep a scale of one.
         """
-        total = sum_of_all_squares(features)
+        total = sum_of_all_squares(features, self.weight.dtype)
         rms = (total / max(features.numel(), 1)).sqrt()
         scale = torch.where(rms > 0, rms.reciprocal(), torch.ones_like(rms))
         self.global_scale.copy_(scale)

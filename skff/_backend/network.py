@@ -256,7 +256,8 @@ class FFNetwork:
         self._fit_global_scale(X)
         first = self.layers[0]
         if not is_sparse(X):
-            copy_bytes = len(X) * (first.n_inputs + 2) * X.element_size()
+            element_size = torch.finfo(self.dtype).bits // 8
+            copy_bytes = len(X) * (first.n_inputs + 2) * element_size
             if copy_bytes > PREPARED_ROWS_MAX_BYTES:
                 return X
         return prepare_training_rows(first, self.overlay, X)

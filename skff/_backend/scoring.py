@@ -80,7 +80,9 @@ def short_block(network, X, block, score_block, scorer):
     key = (scorer, height, settings)
     if key not in network.short_block_checks:
         generator = torch.Generator().manual_seed(SHORT_BLOCK_PROBE_SEED)
-        probe = torch.randn(height, X.shape[1], generator=generator, dtype=X.dtype)
+        probe = torch.randn(
+            height, X.shape[1], generator=generator, dtype=network.dtype
+        )
         in_full_block = score_block(pad_rows(probe, block - height))[:height]
         network.short_block_checks[key] = torch.equal(score_block(probe), in_full_block)
     return height if network.short_block_checks[key] else block
@@ -89,9 +91,11 @@ def short_block(network, X, block, score_block, scorer):
 def blocks(network, X, block):
     """``X`` in blocks of ``block`` rows; on the CPU the last one is padded with
     zero rows, so every block has the same height."""
-    if network.device.type == "cpu":
-        X = pad_rows(X, (-X.shape[0]) % block)
-    return split_rows(X, block)
+    parts = list(split_rows(X, block))
+    short = block - parts[-1].shape[0] if parts else 0
+    if network.device.type == "cpu" and short:
+        parts[-1] = pad_rows(parts[-1], short)
+    return parts
 
 
 def goodness_in_blocks(network, X, n_layers, reduce, scorer):

@@ -198,10 +198,23 @@ def is_sparse(X):
     return isinstance(X, SparseRows)
 
 
-# Rows reduced at a time by the reductions of dense data below, whose
-# temporaries would otherwise be a full copy of the data each (in float64, for
-# the sum of all squares).
-REDUCTION_BLOCK = 4096
+# Bytes of float64 values in one block of rows of the dense data that the
+# reductions and conversions below handle at a time: their temporaries would
+# otherwise be a full copy of the data each (in float64, for the sum of all
+# squares).
+REDUCTION_BLOCK_BYTES = 2**22
+
+
+def reduction_block(n_columns):
+    """Rows per block of the dense reductions, for rows of ``n_columns``."""
+    return max(1, REDUCTION_BLOCK_BYTES // (8 * max(n_columns, 1)))
+
+
+def _row_blocks(*tensors):
+    """Each of ``tensors`` (of as many rows as the first) in the blocks of
+    rows of :func:`reduction_block`."""
+    block = reduction_block(tensors[0].shape[-1])
+    return [tensor.split(block) for tensor in tensors]
 
 
 def row_abs_max(X):
@@ -221,16 +234,26 @@ def row_sq_norm(X):
 def _by_row_blocks(X, reduce_rows):
     """``reduce_rows(X)``, computed a block of rows at a time: each row's
     result depends on that row alone."""
-    if len(X) <= REDUCTION_BLOCK:
+    (blocks,) = _row_blocks(X)
+    if len(blocks) == 1:
         return reduce_rows(X)
-    return torch.cat([reduce_rows(rows) for rows in X.split(REDUCTION_BLOCK)])
+    return torch.cat([reduce_rows(rows) for rows in blocks])
 
 
-def divide_rows(X, divisor):
-    """Each row of ``X`` divided by its entry of ``divisor`` ``(n, 1)``."""
+def divide_rows(X, divisor, dtype, out=None):
+    """Each row of ``X`` divided by its entry of ``divisor`` ``(n, 1)``, in
+    ``dtype``, into ``out`` if given. Dense rows of a wider type are rounded
+    to ``dtype`` a block at a time, so that no full copy of them in ``dtype``
+    is made besides the result."""
     if is_sparse(X):
         return X.divide_rows(divisor)
-    return X / divisor
+    if out is None:
+        out = X.new_empty(X.shape, dtype=dtype)
+    if X.dtype == dtype:
+        return torch.div(X, divisor, out=out)
+    for rows, row_divisor, rows_out in zip(*_row_blocks(X, divisor, out)):
+        torch.div(rows.to(dtype), row_divisor, out=rows_out)
+    return out
 
 
 def append_column(X, column):
@@ -240,13 +263,16 @@ def append_column(X, column):
     return torch.cat([X, column], dim=1)
 
 
-def sum_of_all_squares(X):
-    """The sum of the squares of every value of ``X``, in float64; a dense
-    ``X`` a block of rows at a time, so that no float64 copy of it is made."""
+def sum_of_all_squares(X, dtype):
+    """The sum of the squares of every value of ``X`` rounded to ``dtype``, in
+    float64; a dense ``X`` a block of rows at a time, so that no float64 copy
+    of it is made."""
     if is_sparse(X):
         return X.sum_of_all_squares()
-    blocks = X.split(REDUCTION_BLOCK)
-    return sum(rows.to(torch.float64, copy=True).square_().sum() for rows in blocks)
+    (blocks,) = _row_blocks(X)
+    return sum(
+        rows.to(dtype).to(torch.float64, copy=True).square_().sum() for rows in blocks
+    )
 
 
 def pad_rows(X, n_rows):
