@@ -14,10 +14,11 @@ counted:
   features and 3 classes, standardised, float64 as users hold it (160 MB);
 - ``tabular_200k_x200``: 200,000 rows of 200 features, likewise (320 MB).
 
-skff trains in float32: on float64 data its fit holds a float32 copy of the
-data (half their size), and it prepares the first layer's input once (each
-row scaled, with the constant input the defaults append) where that copy
-takes at most 512 MiB; ``MLPClassifier`` trains on the float64 data as given.
+skff trains in float32 and reads float64 data as they are, rounding a block
+of rows at a time (until commit 4eeaa0e it held a float32 copy of them, half
+their size); it prepares the first layer's input once (each row scaled, with
+the constant input the defaults append) where that copy takes at most 512
+MiB. ``MLPClassifier`` trains on the float64 data as given.
 Each setting is measured in ``--runs`` processes (default 3); the median is
 kept. Writes ``benchmarks/results/fit_memory.json``.
 """
