@@ -171,6 +171,7 @@ SOURCES = {
         _errors("hinton-combined")
         + _errors("hinton-averaged", "combined")
         + _errors("hinton-4x1000", "combined")
+        + _errors("hinton-4x1000-batch-50", "combined")
     ),
     "MNIST: time to 98%": _time_to_accuracy,
     "28 tabular sets": _suite,

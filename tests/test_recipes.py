@@ -8,7 +8,7 @@ from sklearn.datasets import load_digits
 
 from skff import ForwardForwardClassifier
 from skff.datasets import load_mnist
-from skff.recipes import fast_mnist, hinton_2022, keras_example
+from skff.recipes import accurate_mnist, fast_mnist, hinton_2022, keras_example
 
 SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 # FinalLoss after the first outer epoch in the Keras example's published log.
@@ -34,6 +34,12 @@ def test_recipes_are_complete_settings_that_overrides_change():
     assert clf.inner_steps == 50
     assert clf.training_mode == "greedy"
     assert hinton_2022().prediction_layers == "skip_first"
+    # accurate_mnist is Hinton's recipe with its own changes, which stay
+    # overridable like any other parameter.
+    accurate = accurate_mnist(batch_size=100)
+    assert accurate.batch_size == 100
+    assert accurate.hidden_layer_sizes == (1000,) * 4
+    assert accurate.optimizer == hinton_2022().optimizer == "sgd"
 
 
 @pytest.mark.parametrize(
@@ -46,6 +52,13 @@ def test_recipes_are_complete_settings_that_overrides_change():
                 hidden_layer_sizes=(200, 200, 200), threshold=200.0, max_iter=3
             ),
             id="hinton",
+        ),
+        pytest.param(
+            # At half Hinton's rates its goodness readout needs a few more epochs.
+            lambda: accurate_mnist(
+                hidden_layer_sizes=(200,) * 4, threshold=200.0, max_iter=6
+            ),
+            id="accurate_mnist",
         ),
     ],
 )
