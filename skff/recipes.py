@@ -175,12 +175,15 @@ def accurate_mnist(**overrides):
     Parameters
     ----------
     **overrides
-        Parameters of :class:`~skff.ForwardForwardClassifier` to change.
+        Parameters of :class:`~skff.ForwardForwardClassifier` to change; those
+        of :func:`hinton_2022` that this recipe does not set can be changed
+        here as well.
 
     Returns
     -------
     ForwardForwardClassifier
-        Unfitted. Feed it MNIST scaled to [0, 1].
+        Unfitted, predicting with the combined readout. Feed it MNIST scaled
+        to [0, 1].
     """
     settings = dict(
         hidden_layer_sizes=(1000,) * 4,
