@@ -175,9 +175,8 @@ def accurate_mnist(**overrides):
     Parameters
     ----------
     **overrides
-        Parameters of :class:`~skff.ForwardForwardClassifier` to change; those
-        of :func:`hinton_2022` that this recipe does not set can be changed
-        here as well.
+        Parameters of :class:`~skff.ForwardForwardClassifier` to change,
+        whether this recipe or :func:`hinton_2022` under it sets them.
 
     Returns
     -------

@@ -863,7 +863,7 @@ def test_float64_data_train_as_their_float32_copy_does(
     )
 
 
-def test_float64_data_are_not_copied_whole(blobs):
+def test_float64_data_are_not_copied_whole():
     # NumPy reports its arrays to tracemalloc (torch's tensors it does not):
     # validation makes no float32 copy of float64 data, half their size.
     X, y = make_classification(n_samples=20_000, n_features=50, random_state=0)
