@@ -86,7 +86,7 @@ def prepare_rows(layer, overlay, X):
         if layer.constant_input:
             X, features = _divide_and_append(X, divisor, overlay, constant / largest)
         else:
-            X = divide_rows(X, divisor, dtype)
+            X = divide_rows(X, divisor)
             features = overlay.features(X)
         sq_norm = row_sq_norm(features)
         reference_rms = (sq_norm / n_data_inputs).sqrt()
@@ -104,12 +104,12 @@ def _divide_and_append(X, divisor, overlay, column):
     once instead of twice.
     """
     if is_sparse(X):
-        X = divide_rows(X, divisor, divisor.dtype)
+        X = divide_rows(X, divisor)
         features = overlay.features(X)
     else:
         n_rows, n_columns = X.shape
         wider = divisor.new_empty((n_rows, n_columns + 1))
-        X = divide_rows(X, divisor, divisor.dtype, out=wider[:, :n_columns])
+        X = divide_rows(X, divisor, out=wider[:, :n_columns])
         features = overlay.features(X)
         start = n_columns - features.shape[-1]
         if _same_view(features, wider[:, start:n_columns]):

@@ -256,8 +256,7 @@ class FFNetwork:
         self._fit_global_scale(X)
         first = self.layers[0]
         if not is_sparse(X):
-            element_size = torch.finfo(self.dtype).bits // 8
-            copy_bytes = len(X) * (first.n_inputs + 2) * element_size
+            copy_bytes = len(X) * (first.n_inputs + 2) * self.dtype.itemsize
             if copy_bytes > PREPARED_ROWS_MAX_BYTES:
                 return X
         return prepare_training_rows(first, self.overlay, X)

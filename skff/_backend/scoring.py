@@ -35,7 +35,7 @@ def block_rows(network, n_copies):
     :data:`SCORING_MEMORY_BUDGET`; on the CPU, a fixed height (see
     :data:`CPU_SCORING_BLOCK`)."""
     widest = max(layer.n_units for layer in network.layers)
-    bytes_per_row = n_copies * widest * torch.finfo(network.dtype).bits // 8
+    bytes_per_row = n_copies * widest * network.dtype.itemsize
     block = max(1, SCORING_MEMORY_BUDGET // (2 * bytes_per_row))
     if network.device.type == "cpu":
         block = min(block, CPU_SCORING_BLOCK)

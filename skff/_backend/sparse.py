@@ -240,13 +240,14 @@ def _by_row_blocks(X, reduce_rows):
     return torch.cat([reduce_rows(rows) for rows in blocks])
 
 
-def divide_rows(X, divisor, dtype, out=None):
+def divide_rows(X, divisor, out=None):
     """Each row of ``X`` divided by its entry of ``divisor`` ``(n, 1)``, in
-    ``dtype``, into ``out`` if given. Dense rows of a wider type are rounded
-    to ``dtype`` a block at a time, so that no full copy of them in ``dtype``
-    is made besides the result."""
+    ``divisor``'s dtype, into ``out`` if given. Dense rows of a wider type are
+    rounded to that dtype a block at a time, so that no full copy of them in
+    it is made besides the result."""
     if is_sparse(X):
         return X.divide_rows(divisor)
+    dtype = divisor.dtype
     if out is None:
         out = X.new_empty(X.shape, dtype=dtype)
     if X.dtype == dtype:
