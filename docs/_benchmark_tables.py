@@ -515,6 +515,7 @@ def fit_memory_table(path=RESULTS / "fit_memory.json"):
 TABLES = {
     "suite": suite_table,
     "real": lambda: suite_table(RESULTS / "vs_mlp_real.json"),
+    "real_held_out": lambda: suite_table(RESULTS / "vs_mlp_real_held_out.json"),
     "throughput": throughput_table,
     "prediction_cost": prediction_cost_table,
     "mnist": mnist_table,
