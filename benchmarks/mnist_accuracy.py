@@ -165,6 +165,12 @@ def configurations(seed=0):
             lambda: ForwardForwardClassifier(**UNAVERAGED, random_state=seed),
             None,
         ),
+        "default-readout-0.001": (
+            lambda: ForwardForwardClassifier(
+                readout_learning_rate_init=0.001, random_state=seed
+            ),
+            None,
+        ),
         "default-lr0.003": (
             lambda: ForwardForwardClassifier(
                 learning_rate_init=0.003, **UNAVERAGED, random_state=seed
