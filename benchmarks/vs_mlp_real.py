@@ -2,11 +2,12 @@
 
 The suite of ``vs_mlp_suite.py`` is scikit-learn's four sets and a grid of
 synthetic ones; this benchmark checks that what holds there holds on real
-tables none of skff's defaults were chosen on: 22 classification sets of the
-Rdatasets collection (data sets of R packages: MASS, Ecdat, car, pscl, Zelig,
-COUNT), 200 to 4,654 rows, 2 to 105 columns after one-hot encoding, 2 to 6
-classes, many of them noisy (survey answers, consumer choices) where no model
-does much better than predicting the most frequent class.
+tables none of skff's defaults were tuned on (later changes were checked on
+them): 22 classification sets of the Rdatasets collection (data sets of R
+packages: MASS, Ecdat, car, pscl, Zelig, COUNT), 200 to 4,654 rows, 2 to 105
+columns after one-hot encoding, 2 to 6 classes, many of them noisy (survey
+answers, consumer choices) where no model does much better than predicting
+the most frequent class.
 
 Nothing is downloaded. The CSV files are read from ``--data DIR`` (or the
 ``SKFF_RDATASETS`` environment variable), a folder laid out as Rdatasets'
