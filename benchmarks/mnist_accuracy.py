@@ -253,11 +253,12 @@ def configurations(seed=0):
             None,
         ),
         "hinton-4x1000-batch-25": (
-            averaged_hinton(
-                hidden_layer_sizes=(1000,) * 4,
+            lambda: accurate_mnist(
+                prediction="softmax",
                 batch_size=25,
                 learning_rate_init=0.00025,
                 readout_learning_rate_init=0.0025,
+                random_state=seed,
             ),
             None,
         ),

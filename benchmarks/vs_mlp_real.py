@@ -131,6 +131,7 @@ HELD_OUT_SETS = {
         "reason for unemployment, of 4",
     ),
 }
+ALL_SETS = {**SETS, **HELD_OUT_SETS}
 
 
 def csv_reader(data_dir=None):
@@ -155,7 +156,7 @@ def load(name, read):
     columns one-hot encoded."""
     import pandas as pd  # the benchmark's own need (installed with pydataset)
 
-    items, target, dropped, _ = {**SETS, **HELD_OUT_SETS}[name]
+    items, target, dropped, _ = ALL_SETS[name]
     frame = pd.concat([pd.read_csv(io.StringIO(read(i))) for i in items])
     frame = frame.drop(columns=[frame.columns[0], *dropped]).dropna()
     if "+" in target:
@@ -175,9 +176,7 @@ def main():
         action="store_true",
         help="run the sets held out of every choice of the defaults instead",
     )
-    parser.add_argument(
-        "--sets", nargs="+", choices=[*SETS, *HELD_OUT_SETS], help="only these"
-    )
+    parser.add_argument("--sets", nargs="+", choices=list(ALL_SETS), help="only these")
     add_variant_arguments(
         parser, "vs_mlp_real.json, or vs_mlp_real_held_out.json with --held-out"
     )
@@ -199,7 +198,7 @@ def main():
         X, y = load(name, read)
         result = evaluate(X, y, skff_params)
         shape = shape_of(X, y)
-        items, _, _, what = {**SETS, **HELD_OUT_SETS}[name]
+        items, _, _, what = ALL_SETS[name]
         description = f"{'+'.join(items)}: {what}"
         report["sets"][name] = dict(description=description, **shape, **result)
         print(
