@@ -12,6 +12,7 @@ from torch.utils._python_dispatch import TorchDispatchMode
 from skff._backend import FFNetwork, scoring
 from skff._backend.config import SETTINGS_OF_OLDER_NETWORKS
 from skff._backend.first_layer import LabelledFirstLayer
+from skff._backend.layer import weight_gradient
 from skff._backend.negatives import (
     all_wrong_labels,
     hard_wrong_labels,
@@ -236,6 +237,38 @@ def test_a_step_takes_the_gradient_of_each_layers_own_loss(
     for ours, theirs in zip(gradients, expected):
         assert torch.any(theirs != 0)
         torch.testing.assert_close(ours, theirs)
+
+
+@pytest.mark.parametrize("input_normalization", ["row", "homogeneous"])
+def test_few_features_into_many_units_take_the_same_gradient(input_normalization):
+    """Three features into 64 units: the first layer's weight gradient is
+    computed transposed (see ``weight_gradient``), and is still autograd's."""
+    network = make_network(
+        n_features=3,
+        hidden_layer_sizes=(64, 8),
+        input_normalization=input_normalization,
+        dtype=torch.float64,
+    )
+    X, y = data(n_features=3)
+    X = X.double()
+    if input_normalization != "row":
+        network.layers[0].fit_global_scale(network.overlay.features(X))
+    negatives = (y + 1) % 4
+    sample_weight = torch.ones(len(y), dtype=torch.float64)
+    expected = explicit_step_gradients(network, X, y, negatives, sample_weight)
+    gradients = step_gradients(network, X, y, negatives, sample_weight)
+    for ours, theirs in zip(gradients, expected):
+        torch.testing.assert_close(ours, theirs)
+
+
+@pytest.mark.parametrize("n_inputs", [3, 40])
+def test_a_weight_gradient_is_the_product_of_the_derivative_and_the_inputs(n_inputs):
+    generator = torch.Generator().manual_seed(0)
+    d_outputs = torch.randn(64, 100, generator=generator, dtype=torch.float64)
+    inputs = torch.randn(64, n_inputs, generator=generator, dtype=torch.float64)
+    gradient = weight_gradient(d_outputs, inputs)
+    assert gradient.shape == (100, n_inputs)
+    torch.testing.assert_close(gradient, d_outputs.T @ inputs)
 
 
 def test_entmax15_is_the_sparse_distribution_its_threshold_defines():

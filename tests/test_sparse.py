@@ -149,9 +149,10 @@ def test_sparse_input_gives_the_model_dense_input_gives(settings):
     np.testing.assert_array_equal(
         on_sparse.predict(sparse.csr_matrix(X_DIGITS)), on_dense.predict(X_DIGITS)
     )
-    # Either model predicts either kind of input.
+    # Either model predicts either kind of input, up to the rounding of float32
+    # sums taken in another order (scores of about 20, summed over 1000 units).
     np.testing.assert_allclose(
-        on_sparse.decision_function(X_DIGITS), sparse_scores, rtol=1e-5, atol=1e-5
+        on_sparse.decision_function(X_DIGITS), sparse_scores, rtol=1e-4, atol=1e-4
     )
 
 

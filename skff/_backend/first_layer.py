@@ -3,7 +3,14 @@
 import torch
 from torch.nn import functional as F
 
-from .layer import GLOBAL, LayerPass, set_gradient, set_label_gradient
+from .layer import (
+    GLOBAL,
+    LayerPass,
+    set_gradient,
+    set_label_gradient,
+    sum_of_squares,
+    weight_gradient,
+)
 from .sparse import append_column, divide_rows, is_sparse, row_abs_max, row_sq_norm
 
 
@@ -188,19 +195,16 @@ class LabelledFirstLayer:
     def for_labels_and_measure(self, labels_per_copy):
         """The :class:`~.layer.LayerPass` of :meth:`for_labels`; its inputs are
         the labels."""
-        label_columns = F.embedding(labels_per_copy, self.layer.label_weight)
-        projected = torch.addcmul(
-            self.projected, self.strength.unsqueeze(-1), label_columns
-        )
-        activity, sum_squares, scale, *_ = self.layer.activate_and_measure(
-            projected, scale=self.labelled_scale
-        )
-        return LayerPass(
-            activity.view(-1, self.layer.n_units),
-            sum_squares.view(-1),
-            scale,
-            labels_per_copy,
-        )
+        # relu(scale * (projected + strength * label column) + bias), as in
+        # for_all_labels: the row's part is computed once for all its copies,
+        # which saves a pass over the copies' activities.
+        layer, scale = self.layer, self.labelled_scale
+        row_part = torch.addcmul(layer.bias, self.projected, scale.unsqueeze(-1))
+        label_columns = F.embedding(labels_per_copy, layer.label_weight)
+        label_factor = (scale * self.strength).unsqueeze(-1)
+        pre_activation = torch.addcmul(row_part, label_columns, label_factor)
+        activity = pre_activation.relu_().view(-1, layer.n_units)
+        return LayerPass(activity, sum_of_squares(activity), scale, labels_per_copy)
 
     def set_gradients(self, layer_pass, d_pre):
         """The first layer's gradients, from the loss's derivative ``d_pre`` with
@@ -221,7 +225,7 @@ class LabelledFirstLayer:
             over_copies = by_copy.sum(dim=0)
         set_gradient(layer.bias, over_copies.sum(dim=0))
         d_features = over_copies.mul_(layer_pass.scale.unsqueeze(-1))
-        set_gradient(layer.weight, d_features.T @ self.features)
+        set_gradient(layer.weight, weight_gradient(d_features, self.features))
         label_factor = (layer_pass.scale * self.strength).unsqueeze(-1)
         by_row = by_copy.mul_(label_factor).view(-1, layer.n_units)
         set_label_gradient(layer.label_weight, labels.view(-1), by_row)

@@ -55,6 +55,24 @@ def set_label_gradient(label_weight, labels, rows):
     set_gradient(label_weight, gradient)
 
 
+def weight_gradient(d_outputs, inputs):
+    """``d_outputs.T @ inputs``: a weight's gradient, from the derivative with
+    respect to a layer's outputs and the inputs that made them, a row each.
+
+    On the CPU, when the inputs are few (a handful of features into many
+    units), the same product is computed transposed: BLAS computes
+    ``inputs.T @ d_outputs`` two to five times faster when its last factor
+    is the wide one (5 inputs into 1000 units, 128 rows: 45 us against 181
+    on the AMD EPYC, copy into the weight's layout included). Sparse inputs
+    (:class:`~.sparse.SparseRows`) have their own product.
+    """
+    n_rows, n_inputs = inputs.shape
+    skinny = 4 * n_inputs <= min(n_rows, d_outputs.shape[1])
+    if skinny and isinstance(inputs, torch.Tensor) and inputs.device.type == "cpu":
+        return (inputs.T @ d_outputs).T
+    return d_outputs.T @ inputs
+
+
 def set_gradient(parameter, gradient):
     """Give ``parameter`` its gradient, in its own dtype (under bfloat16
     autocast, products come out in bfloat16) and its own memory layout (the
@@ -352,7 +370,7 @@ class FFLayer(nn.Module):
         if self.forwards_labels and layer_pass.labels is not None:
             set_label_gradient(self.label_weight, layer_pass.labels, d_pre)
         d_projected = d_pre.mul_(layer_pass.scale.unsqueeze(-1))
-        set_gradient(self.weight, d_projected.T @ layer_pass.inputs)
+        set_gradient(self.weight, weight_gradient(d_projected, layer_pass.inputs))
 
     def peer_gradient(self, positive_activity, sample_weight):
         """Peer normalisation (Hinton 2022): keep every unit in use.
