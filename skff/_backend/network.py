@@ -294,7 +294,7 @@ class FFNetwork:
 
         def step(batch):
             losses = self._train_step(X[batch], y[batch], sample_weight[batch])
-            loss_sums.add_(losses.double() * batch.shape[0])
+            loss_sums.add_(losses, alpha=batch.shape[0])  # summed in float64
 
         n_full = n_samples // batch_size
         replaying = cuda_graphs and replay_pays_off(
