@@ -66,7 +66,7 @@ class ForwardForwardClassifier(ClassifierMixin, CallbackSupportMixin, BaseEstima
         data, where a second layer needs a product for each, so it costs less
         per row than 784-500-500 and learns as much, on MNIST (1.70% test error
         against 1.72% at the same rate, mean of three seeds of
-        ``benchmarks/mnist_accuracy.py``; 1.58% at its default rate) and on
+        ``benchmarks/mnist_accuracy.py``; 1.62% at its default rate) and on
         small tabular data (the user guide's "One layer of 1000"). The Keras
         example uses (500, 500), Hinton (2022) four layers of 2000.
 

@@ -50,7 +50,8 @@ def _errors(config, readout=None):
 
 def _mnist_defaults():
     seconds = [run["fit_seconds"] for run in _mnist("default")]
-    return _errors("default") + seconds + _errors("mlp")
+    before = _errors("default-before-narrow-gradient")
+    return _errors("default") + seconds + _errors("mlp") + before
 
 
 def _time_to_accuracy():
