@@ -161,6 +161,7 @@ class LabelledFirstLayer:
             X = prepare_rows(layer, overlay, X)
         self.rows = X
         self.features, self.strength = X.features, X.strength
+        self._label_factor = None
         self.reproject()
 
     @property
@@ -181,9 +182,23 @@ class LabelledFirstLayer:
             rows.neutral_scale = neutral_scale(self.layer, rows.sq_norm, rows.strength)
         return rows.neutral_scale
 
+    @property
+    def label_factor(self):
+        """Each row's factor on a label's weight column under a one-hot label,
+        ``(n_rows, 1)``: the code's strength, normalised with the row."""
+        if self._label_factor is None:
+            self._label_factor = (self.labelled_scale * self.strength).unsqueeze(-1)
+        return self._label_factor
+
     def reproject(self):
         """Project the features again, after the layer's weights have changed."""
         self.projected = self.features @ self.layer.weight.T
+
+    def _labelled_row_part(self):
+        """``scale * projected + bias`` under a one-hot label: the part of every
+        labelled pre-activation that the row's label does not change."""
+        scale = self.labelled_scale.unsqueeze(-1)
+        return torch.addcmul(self.layer.bias, self.projected, scale)
 
     def for_labels(self, labels_per_copy):
         """Activities for ``labels_per_copy`` of shape ``(n_copies, n_rows)``.
@@ -198,13 +213,15 @@ class LabelledFirstLayer:
         # relu(scale * (projected + strength * label column) + bias), as in
         # for_all_labels: the row's part is computed once for all its copies,
         # which saves a pass over the copies' activities.
-        layer, scale = self.layer, self.labelled_scale
-        row_part = torch.addcmul(layer.bias, self.projected, scale.unsqueeze(-1))
+        layer = self.layer
         label_columns = F.embedding(labels_per_copy, layer.label_weight)
-        label_factor = (scale * self.strength).unsqueeze(-1)
-        pre_activation = torch.addcmul(row_part, label_columns, label_factor)
+        pre_activation = torch.addcmul(
+            self._labelled_row_part(), label_columns, self.label_factor
+        )
         activity = pre_activation.relu_().view(-1, layer.n_units)
-        return LayerPass(activity, sum_of_squares(activity), scale, labels_per_copy)
+        return LayerPass(
+            activity, sum_of_squares(activity), self.labelled_scale, labels_per_copy
+        )
 
     def set_gradients(self, layer_pass, d_pre):
         """The first layer's gradients, from the loss's derivative ``d_pre`` with
@@ -226,8 +243,7 @@ class LabelledFirstLayer:
         set_gradient(layer.bias, over_copies.sum(dim=0))
         d_features = over_copies.mul_(layer_pass.scale.unsqueeze(-1))
         set_gradient(layer.weight, weight_gradient(d_features, self.features))
-        label_factor = (layer_pass.scale * self.strength).unsqueeze(-1)
-        by_row = by_copy.mul_(label_factor).view(-1, layer.n_units)
+        by_row = by_copy.mul_(self.label_factor).view(-1, layer.n_units)
         set_label_gradient(layer.label_weight, labels.view(-1), by_row)
 
     @torch.no_grad()
@@ -245,11 +261,11 @@ class LabelledFirstLayer:
         # relu(scale * (projected + strength * label column) + bias), written in
         # one pass over the (n_rows, n_classes, n_units) block: the row's part,
         # scale * projected + bias, is computed once for all its labels.
-        scale = self.labelled_scale
-        row_part = torch.addcmul(self.layer.bias, self.projected, scale.unsqueeze(1))
-        label_scale = (scale * self.strength)[:, None, None]
         torch.addcmul(
-            row_part.unsqueeze(1), label_scale, self.layer.label_weight, out=activity
+            self._labelled_row_part().unsqueeze(1),
+            self.label_factor.unsqueeze(1),
+            self.layer.label_weight,
+            out=activity,
         )
         activity.relu_()
         return out
