@@ -1085,6 +1085,23 @@ def test_global_scale_survives_huge_features():
     assert torch.isfinite(network.readout_logits(X * 1e30)).all()
 
 
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
+def test_weights_count_as_finite_exactly_when_every_value_is(dtype):
+    network = make_network(dtype=dtype)
+    weight = network.layers[0].weight
+    assert network.parameters_are_finite()
+    with torch.no_grad():
+        # Finite values whose sum overflows are still finite weights.
+        weight[:2] = torch.finfo(dtype).max
+        assert network.parameters_are_finite()
+        for value in (float("inf"), -float("inf"), float("nan")):
+            saved = weight[0, 0].item()
+            weight[0, 0] = value
+            assert not network.parameters_are_finite()
+            weight[0, 0] = saved
+        assert network.parameters_are_finite()
+
+
 def test_a_network_saved_on_a_gpu_loads_on_the_cpu():
     if torch.cuda.is_available():
         pytest.skip("this machine has CUDA: the GPU side is checked on a GPU")
