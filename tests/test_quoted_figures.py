@@ -180,6 +180,7 @@ SOURCES = {
     "MNIST test error, defaults": _mnist_defaults,
     "MNIST test error, best recipe": lambda: (
         _errors("hinton-combined")
+        + _errors("hinton-combined-at-68236b6")
         + _errors("hinton-averaged", "combined")
         + _errors("hinton-4x1000", "combined")
         + _errors("hinton-4x1000-batch-50", "combined")
