@@ -182,15 +182,7 @@ def evaluate(X, y, skff_params):
     :func:`folds_for`; with repeats, also the first repeat's accuracy (one
     5-fold CV). The two models take turns fold by fold, so that a change in
     the machine's load during a set weighs on both fit times alike."""
-    built = models(skff_params)
-    folds = {name: dict(accuracy=[], fit_seconds=[]) for name in built}
-    for train, test in folds_for(len(y)).split(X, y):
-        for name, model in built.items():
-            fitted = clone(model)
-            started = time.perf_counter()
-            fitted.fit(X[train], y[train])
-            folds[name]["fit_seconds"].append(time.perf_counter() - started)
-            folds[name]["accuracy"].append(float(fitted.score(X[test], y[test])))
+    folds = cross_validate_in_turns(models(skff_params), X, y)
     result = {
         name: dict(
             fold_accuracy=fold["accuracy"],
@@ -216,6 +208,22 @@ def evaluate(X, y, skff_params):
         result["skff"]["fit_seconds"] / result["mlp"]["fit_seconds"]
     )
     return result
+
+
+def cross_validate_in_turns(built, X, y):
+    """Each fold's test accuracy, fit seconds and epochs run (``n_iter_``) of
+    every model of ``built`` (pipelines by name), by :func:`folds_for`, the
+    models taking turns fold by fold."""
+    folds = {name: dict(accuracy=[], fit_seconds=[], n_iter=[]) for name in built}
+    for train, test in folds_for(len(y)).split(X, y):
+        for name, model in built.items():
+            fitted = clone(model)
+            started = time.perf_counter()
+            fitted.fit(X[train], y[train])
+            folds[name]["fit_seconds"].append(time.perf_counter() - started)
+            folds[name]["accuracy"].append(float(fitted.score(X[test], y[test])))
+            folds[name]["n_iter"].append(int(fitted[-1].n_iter_))
+    return folds
 
 
 def repeat_gap_points(folds):

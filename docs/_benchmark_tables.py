@@ -96,6 +96,38 @@ def suite_table(path=RESULTS / "vs_mlp_suite.json"):
     return text + _table(header, rows)
 
 
+def epoch_budget_table(path=RESULTS / "epoch_budget.json"):
+    result = json.loads(path.read_text())
+    text = _provenance(result["command"], result["machine"])
+    rows = []
+    for name, entry in result["sets"].items():
+        for epochs, budget in entry["budgets"].items():
+            skff, mlp = budget["skff"], budget["mlp"]
+            rows.append(
+                [
+                    name,
+                    epochs,
+                    f"{skff['accuracy']:.3f} ({skff['epochs_run']:.0f})",
+                    f"{mlp['accuracy']:.3f} ({mlp['epochs_run']:.0f})",
+                    f"{budget['gap_points']:+.1f}",
+                    f"{skff['fit_seconds']:.2f}",
+                    f"{mlp['fit_seconds']:.2f}",
+                    f"{budget['fit_time_ratio']:.2f}",
+                ]
+            )
+    header = [
+        "set",
+        "max_iter",
+        "skff (mean epochs run)",
+        "MLPClassifier (mean epochs run)",
+        "gap (points)",
+        "skff fit (s)",
+        "MLP fit (s)",
+        "time ratio",
+    ]
+    return text + _table(header, rows)
+
+
 def throughput_table(path=RESULTS / "throughput.json"):
     result = json.loads(path.read_text())
     text = _provenance(result["command"], result["machine"])
@@ -516,6 +548,7 @@ TABLES = {
     "suite": suite_table,
     "real": lambda: suite_table(RESULTS / "vs_mlp_real.json"),
     "real_held_out": lambda: suite_table(RESULTS / "vs_mlp_real_held_out.json"),
+    "epoch_budget": epoch_budget_table,
     "throughput": throughput_table,
     "prediction_cost": prediction_cost_table,
     "mnist": mnist_table,

@@ -85,6 +85,18 @@ def _suite():
     return [*_comparison(summary), *first_counts]
 
 
+def _epoch_budget():
+    """The gaps and time ratios of ``epoch_budget.py``'s equal budgets."""
+    budgets = [
+        budget
+        for entry in _load("epoch_budget.json")["sets"].values()
+        for budget in entry["budgets"].values()
+    ]
+    return [abs(b["gap_points"]) for b in budgets] + [
+        b["fit_time_ratio"] for b in budgets
+    ]
+
+
 def _real_sets():
     """The real sets' comparison, and the time ratio of its run before small
     fits ran on one thread."""
@@ -186,7 +198,7 @@ SOURCES = {
         + _errors("hinton-4x1000-batch-50", "combined")
     ),
     "MNIST: time to 98%": _time_to_accuracy,
-    "28 tabular sets": _suite,
+    "28 tabular sets": lambda: _suite() + _epoch_budget(),
     "the same sets: fit time": _suite_time,
     "22 real tabular sets": _real_sets,
     "16 more real sets": _held_out_real_sets,
