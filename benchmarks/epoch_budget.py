@@ -11,8 +11,8 @@ cross-validation (``folds_for``). It separates what the number of epochs does
 from what the models do with them.
 
 For every set and budget: each model's mean CV accuracy, mean fit time and
-mean number of epochs run (``n_iter_``; early stopping may end a fit before
-``max_iter``). Writes ``benchmarks/results/epoch_budget.json`` and, with
+mean number of epochs run (``n_iter_``: either model ends a fit before
+``max_iter`` when its training loss stops improving). Writes ``benchmarks/results/epoch_budget.json`` and, with
 matplotlib, ``epoch_budget.png``: accuracy against epochs and against fit time,
 one row of plots per set.
 """
