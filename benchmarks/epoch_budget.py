@@ -12,9 +12,10 @@ from what the models do with them.
 
 For every set and budget: each model's mean CV accuracy, mean fit time and
 mean number of epochs run (``n_iter_``: either model ends a fit before
-``max_iter`` when its training loss stops improving). Writes ``benchmarks/results/epoch_budget.json`` and, with
-matplotlib, ``epoch_budget.png``: accuracy against epochs and against fit time,
-one row of plots per set.
+``max_iter`` when its training loss stops improving). Writes
+``benchmarks/results/epoch_budget.json`` and, with matplotlib,
+``epoch_budget.png``: accuracy against epochs and against fit time, one row
+of plots per set.
 """
 
 import argparse
@@ -27,7 +28,15 @@ import numpy as np
 from _machine import machine_info
 from _plotting import agg_pyplot
 from sklearn.exceptions import ConvergenceWarning
-from vs_mlp_suite import RESULTS, cross_validate_in_turns, data_sets, models, shape_of
+from vs_mlp_suite import (
+    RESULTS,
+    cross_validate_in_turns,
+    data_sets,
+    models,
+    shape_of,
+    warm_up,
+    with_gap_and_ratio,
+)
 
 DEFAULT_SETS = ("synthetic_20000x4_10cls", "synthetic_2000x4_10cls")
 DEFAULT_EPOCHS = (10, 30, 60, 100, 200)
@@ -43,7 +52,7 @@ def evaluate_budget(X, y, epochs):
     for name, model in built.items():
         model.set_params(**{MAX_ITER[name]: epochs})
     runs = cross_validate_in_turns(built, X, y)
-    return with_comparison(
+    return with_gap_and_ratio(
         {
             name: dict(
                 fold_accuracy=run["accuracy"],
@@ -53,17 +62,6 @@ def evaluate_budget(X, y, epochs):
             )
             for name, run in runs.items()
         }
-    )
-
-
-def with_comparison(result):
-    """``result`` with the accuracy gap (skff minus MLP, in points) and the
-    fit-time ratio (skff over MLP) of the budget."""
-    skff, mlp = result["skff"], result["mlp"]
-    return dict(
-        result,
-        gap_points=100 * (skff["accuracy"] - mlp["accuracy"]),
-        fit_time_ratio=skff["fit_seconds"] / mlp["fit_seconds"],
     )
 
 
@@ -81,10 +79,7 @@ def main():
         sets={},
     )
     print(f"{report['command']}\non {report['machine']['cpu']}", flush=True)
-    # The first fit of a process pays one-time costs (imports, thread pools).
-    X, y = next((X, y) for name, X, y, _ in data_sets() if name == "iris")
-    for model in models({}).values():
-        model.fit(X, y)
+    warm_up({})
     print(
         f"{'set':<26} {'epochs':>6} {'skff':>6} {'mlp':>6} {'skff s':>7} {'mlp s':>7}"
     )
